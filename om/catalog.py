@@ -1,0 +1,220 @@
+"""The product / service / resource catalog: design-time data loaded from YAML.
+
+A product offering decomposes into customer-facing services (CFS), each CFS into
+resource-facing services (RFS), each RFS into the pools it draws from and the element
+kind that configures it. ``requires`` between CFS build the service order's dependency
+DAG. Offerings may be bundles of other offerings. Nothing in om names an offering, a CFS
+or an RFS: a new product is a catalog edit.
+
+The file is validated with pydantic once at load; :class:`Catalog` holds compiled,
+plain plans (:class:`OfferingPlan`, :class:`CfsPlan`, :class:`RfsSpec`) for the engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from network_model import PoolKind
+from om.errors import CatalogError
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class RfsModel(BaseModel):
+    model_config = _STRICT
+    description: str = ""
+    element: str = Field(min_length=1, description="element kind that configures it")
+    resources: list[PoolKind] = []
+    characteristics: list[str] = Field(
+        default=[], description="product characteristics this RFS configures (modify deltas)")
+
+
+class CfsModel(BaseModel):
+    model_config = _STRICT
+    description: str = ""
+    requires: list[str] = []
+    rfs: list[str] = Field(min_length=1)
+
+
+class OfferingModel(BaseModel):
+    model_config = _STRICT
+    description: str = ""
+    segment: str = Field("b2c", description="b2c | b2b | enterprise, for reporting")
+    sellable: bool = True
+    cfs: list[str] = []
+    bundle: list[str] = Field(default=[], description="constituent offerings")
+    characteristics: dict[str, Any] = {}
+    sla_days: float = Field(14, gt=0, description="promised delivery time")
+
+
+class CatalogModel(BaseModel):
+    model_config = _STRICT
+    name: str = "catalog"
+    resource_facing_services: dict[str, RfsModel]
+    customer_facing_services: dict[str, CfsModel]
+    product_offerings: dict[str, OfferingModel]
+
+
+class RfsSpec:
+    """A compiled RFS: what ROM reserves and which element kind activates it."""
+
+    __slots__ = ("name", "element", "pools", "characteristics")
+
+    def __init__(self, name: str, element: str, pools: tuple[PoolKind, ...],
+                 characteristics: tuple[str, ...]) -> None:
+        self.name = name
+        self.element = element
+        self.pools = pools
+        self.characteristics = characteristics
+
+    def __repr__(self) -> str:
+        return f"<RfsSpec {self.name} -> {self.element}>"
+
+
+class CfsPlan:
+    """A compiled CFS: its RFS (activated in order) and the CFS it requires."""
+
+    __slots__ = ("name", "rfs", "requires")
+
+    def __init__(self, name: str, rfs: tuple[RfsSpec, ...], requires: tuple[str, ...]) -> None:
+        self.name = name
+        self.rfs = rfs
+        self.requires = requires
+
+    def __repr__(self) -> str:
+        return f"<CfsPlan {self.name}>"
+
+
+class OfferingPlan:
+    """A compiled offering: its CFS in dependency order, with bundles flattened."""
+
+    __slots__ = ("name", "segment", "sellable", "cfs", "constituents", "characteristics",
+                 "sla_s")
+
+    def __init__(self, name: str, segment: str, sellable: bool, cfs: tuple[CfsPlan, ...],
+                 constituents: tuple[str, ...], characteristics: dict[str, Any],
+                 sla_s: float) -> None:
+        self.name = name
+        self.segment = segment
+        self.sellable = sellable
+        self.cfs = cfs
+        self.constituents = constituents
+        self.characteristics = characteristics
+        self.sla_s = sla_s
+
+    @property
+    def is_bundle(self) -> bool:
+        return bool(self.constituents)
+
+    def __repr__(self) -> str:
+        return f"<OfferingPlan {self.name} cfs={[c.name for c in self.cfs]}>"
+
+
+class Catalog:
+    """The compiled catalog: offering name -> :class:`OfferingPlan`."""
+
+    def __init__(self, model: CatalogModel, source: str = "<catalog>") -> None:
+        self.name = model.name
+        self.source = source
+        self.model = model
+        rfs = {n: RfsSpec(n, m.element, tuple(m.resources), tuple(m.characteristics))
+               for n, m in model.resource_facing_services.items()}
+        cfs: dict[str, CfsPlan] = {}
+        for name, m in model.customer_facing_services.items():
+            for i, r in enumerate(m.rfs):
+                if r not in rfs:
+                    raise CatalogError(f"{source}: customer_facing_services.{name}.rfs.{i}: "
+                                       f"unknown RFS '{r}'")
+            for i, r in enumerate(m.requires):
+                if r not in model.customer_facing_services:
+                    raise CatalogError(f"{source}: customer_facing_services.{name}.requires."
+                                       f"{i}: unknown CFS '{r}'")
+            cfs[name] = CfsPlan(name, tuple(rfs[r] for r in m.rfs), tuple(m.requires))
+        self._check_acyclic(model, source)
+        self.offerings: dict[str, OfferingPlan] = {}
+        for name in model.product_offerings:
+            self.offerings[name] = self._compile_offering(name, cfs, source, ())
+
+    @staticmethod
+    def _check_acyclic(model: CatalogModel, source: str) -> None:
+        graph = nx.DiGraph()
+        for name, m in model.customer_facing_services.items():
+            graph.add_node(name)
+            graph.add_edges_from((r, name) for r in m.requires)
+        try:
+            cycle = nx.find_cycle(graph)
+        except nx.NetworkXNoCycle:
+            return
+        path = " -> ".join(a for a, _ in cycle) + f" -> {cycle[0][0]}"
+        raise CatalogError(f"{source}: customer_facing_services: cyclic requires ({path})")
+
+    def _compile_offering(self, name: str, cfs: dict[str, CfsPlan], source: str,
+                          seen: tuple[str, ...]) -> OfferingPlan:
+        m = self.model.product_offerings[name]
+        where = f"{source}: product_offerings.{name}"
+        if name in seen:
+            raise CatalogError(f"{where}.bundle: bundle contains itself "
+                               f"({' -> '.join(seen + (name,))})")
+        if not m.cfs and not m.bundle:
+            raise CatalogError(f"{where}: needs 'cfs' or 'bundle'")
+        names: list[str] = []
+        for i, c in enumerate(m.cfs):
+            if c not in cfs:
+                raise CatalogError(f"{where}.cfs.{i}: unknown CFS '{c}'")
+            names.append(c)
+        characteristics = dict(m.characteristics)
+        for i, b in enumerate(m.bundle):
+            if b not in self.model.product_offerings:
+                raise CatalogError(f"{where}.bundle.{i}: unknown offering '{b}'")
+            part = self._compile_offering(b, cfs, source, seen + (name,))
+            names.extend(c.name for c in part.cfs if c.name not in names)
+            characteristics = {**part.characteristics, **characteristics}
+        # A constituent sold only inside bundles may rely on its siblings (voice on internet).
+        for c in names if m.sellable else ():
+            for r in cfs[c].requires:
+                if r not in names:
+                    raise CatalogError(f"{where}: CFS '{c}' requires '{r}', which the "
+                                       f"offering does not include")
+        # Dependency order, ties broken by catalog order so decomposition is deterministic.
+        graph = nx.DiGraph()
+        graph.add_nodes_from(names)
+        graph.add_edges_from((r, c) for c in names for r in cfs[c].requires if r in names)
+        ordered = list(nx.lexicographical_topological_sort(graph, key=names.index))
+        return OfferingPlan(name, m.segment, m.sellable, tuple(cfs[c] for c in ordered),
+                            tuple(m.bundle), characteristics, m.sla_days * 86400.0)
+
+    def offering(self, name: str) -> OfferingPlan | None:
+        return self.offerings.get(name)
+
+    def element_kinds(self) -> list[str]:
+        """Every element kind some RFS is configured on, sorted."""
+        return sorted({m.element for m in self.model.resource_facing_services.values()})
+
+
+def load_catalog(path: Path | str) -> Catalog:
+    """Load and compile a catalog file; errors name the file, the field and the reason."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: catalog file not found") from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML ({exc})") from None
+    return catalog_from_dict(raw, str(path))
+
+
+def catalog_from_dict(raw: Any, source: str = "<catalog>") -> Catalog:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{source}: expected a mapping at the top level")
+    try:
+        model = CatalogModel.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogError("\n".join(
+            f"{source}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+        )) from None
+    return Catalog(model, source)

@@ -1,0 +1,51 @@
+"""The exception tree of omsim, drawn once:
+
+OmsimError
+  ScenarioError       bad scenario file: names file, field path and reason (raised by sim)
+  CatalogError        bad catalog file, or a missing or cyclic product -> CFS -> RFS mapping
+  IllegalTransition   a forbidden state move; always a bug in omsim
+  SouthboundError     an element refused or timed out; carries the item id and FalloutCause
+
+Fallout causes are data (:class:`om.fallout.FalloutCause`), not subclasses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from om.fallout import FalloutCause
+
+
+class OmsimError(Exception):
+    """Base of every error omsim raises on purpose."""
+
+
+class ScenarioError(OmsimError):
+    """A scenario file is missing, not YAML, or fails validation."""
+
+
+class CatalogError(OmsimError):
+    """A catalog file is invalid or its mappings are inconsistent."""
+
+
+class IllegalTransition(OmsimError):
+    """An order or item was asked to make a state move its state machine forbids."""
+
+
+class SouthboundError(OmsimError):
+    """An element refused a request, timed out, or could not be reached."""
+
+    def __init__(self, item_id: str, cause: FalloutCause, element: str = "",
+                 detail: str = "") -> None:
+        # All arguments go to Exception so the error survives copying and pickling.
+        super().__init__(item_id, cause, element, detail)
+        self.item_id = item_id
+        self.cause = cause
+        self.element = element
+        self.detail = detail
+
+    def __str__(self) -> str:
+        where = f" at {self.element}" if self.element else ""
+        return f"{self.item_id}: {self.cause.value}{where}" + (
+            f" ({self.detail})" if self.detail else "")

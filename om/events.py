@@ -1,0 +1,82 @@
+"""Events: small frozen records, and a tiny synchronous subscribe/emit bus.
+
+COM, SOM and ROM emit; metrics, tracing and (later) the REST hub subscribe. Subscribers
+never reach into order objects: everything they need is in the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+# TMF event type per entity (TMF622 / TMF641 / TMF652 notification names).
+_TMF_EVENT = {
+    "productOrder": "ProductOrderStateChangeEvent",
+    "productOrderItem": "ProductOrderStateChangeEvent",
+    "serviceOrder": "ServiceOrderStateChangeEvent",
+    "serviceOrderItem": "ServiceOrderStateChangeEvent",
+    "resourceOrder": "ResourceOrderStateChangeEvent",
+    "resourceOrderItem": "ResourceOrderStateChangeEvent",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    """Emitted by COM, SOM and ROM whenever an order or item changes state."""
+
+    entity: str  # "productOrder" | "productOrderItem" | "serviceOrder" | ...
+    id: str
+    old: str  # "" when the entity was just created
+    new: str
+    at_s: float  # simulated seconds
+    correlation_id: str  # the product order item (or order) this descends from
+
+    @property
+    def event_type(self) -> str:
+        return _TMF_EVENT[self.entity]
+
+
+@dataclass(frozen=True, slots=True)
+class FalloutRaised:
+    """An item could not complete on its own; ``cause`` is a FalloutCause value."""
+
+    layer: str
+    cause: str
+    order_id: str  # the product order
+    item_id: str  # the item at ``layer`` that failed
+    correlation_id: str
+    offering: str
+    at_s: float
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BillingStarted:
+    """A product order completed in full: billing may start for its products."""
+
+    order_id: str
+    product_ids: tuple[str, ...]
+    at_s: float
+
+
+Subscriber = Callable[[Any], None]
+
+
+class EventBus:
+    """Synchronous in-process bus: ``emit`` calls each subscriber of the event's type."""
+
+    __slots__ = ("_subscribers",)
+
+    def __init__(self) -> None:
+        self._subscribers: dict[type, list[Subscriber]] = {}
+
+    def subscribe(self, event_type: type, fn: Subscriber) -> None:
+        self._subscribers.setdefault(event_type, []).append(fn)
+
+    def unsubscribe(self, event_type: type, fn: Subscriber) -> None:
+        self._subscribers.get(event_type, []).remove(fn)
+
+    def emit(self, event: Any) -> None:
+        for fn in self._subscribers.get(type(event), ()):
+            fn(event)

@@ -1,0 +1,135 @@
+"""Inventories per layer: products (TMF637), services (TMF638), resources (TMF639).
+
+The resource inventory is the order manager's view of which pool slots are taken: every
+allocated slot has exactly one record, keyed by (pool name, slot). Product and service
+records are written when their order item completes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from network_model import PoolKind, ResourcePool
+from om.ids import IdSource
+
+
+class Product:
+    """A product instance (TMF637 Product) at one service address."""
+
+    __slots__ = ("id", "offering", "place", "customer", "status", "start_s",
+                 "billing_start_s", "order_item", "service_ids", "characteristics")
+
+    def __init__(self, id: str, offering: str, place: str, customer: str, start_s: float,
+                 order_item: str, service_ids: list[str],
+                 characteristics: dict[str, Any]) -> None:
+        self.id = id
+        self.offering = offering
+        self.place = place
+        self.customer = customer
+        self.status = "active"  # TMF637 ProductStatusType
+        self.start_s = start_s
+        self.billing_start_s: float | None = None
+        self.order_item = order_item  # correlation id of the creating product order item
+        self.service_ids = service_ids
+        self.characteristics = characteristics
+
+
+class Service:
+    """A service instance (TMF638 Service): one CFS for one product."""
+
+    __slots__ = ("id", "cfs", "place", "state", "start_s", "correlation_id", "resource_ids")
+
+    def __init__(self, id: str, cfs: str, place: str, start_s: float, correlation_id: str,
+                 resource_ids: list[str]) -> None:
+        self.id = id
+        self.cfs = cfs
+        self.place = place
+        self.state = "active"  # TMF638 ServiceStateType
+        self.start_s = start_s
+        self.correlation_id = correlation_id
+        self.resource_ids = resource_ids
+
+
+class Resource:
+    """A resource instance (TMF639 Resource): one pool slot held for a subscriber."""
+
+    __slots__ = ("id", "kind", "pool", "slot", "value", "element", "correlation_id",
+                 "status", "since_s")
+
+    def __init__(self, id: str, pool: ResourcePool, slot: int, element: str,
+                 correlation_id: str, since_s: float) -> None:
+        self.id = id
+        self.kind: PoolKind = pool.kind
+        self.pool = pool
+        self.slot = slot
+        self.value = pool.identifier(slot)
+        self.element = element
+        self.correlation_id = correlation_id
+        self.status = "reserved"  # TMF639 resourceStatus; "available" once committed
+        self.since_s = since_s
+
+
+class ProductInventory:
+    def __init__(self) -> None:
+        self.products: dict[str, Product] = {}
+        self._ids = IdSource("PRD")
+
+    def add(self, offering: str, place: str, customer: str, start_s: float, order_item: str,
+            service_ids: list[str], characteristics: dict[str, Any]) -> Product:
+        product = Product(self._ids(), offering, place, customer, start_s, order_item,
+                          service_ids, characteristics)
+        self.products[product.id] = product
+        return product
+
+    def active(self) -> list[Product]:
+        return [p for p in self.products.values() if p.status == "active"]
+
+
+class ServiceInventory:
+    def __init__(self) -> None:
+        self.services: dict[str, Service] = {}
+        self._ids = IdSource("SVC")
+
+    def add(self, cfs: str, place: str, start_s: float, correlation_id: str,
+            resource_ids: list[str]) -> Service:
+        service = Service(self._ids(), cfs, place, start_s, correlation_id, resource_ids)
+        self.services[service.id] = service
+        return service
+
+
+class ResourceInventory:
+    """Which pool slots the order manager holds, and for whom."""
+
+    def __init__(self) -> None:
+        self.by_slot: dict[tuple[str, int], Resource] = {}
+        self.by_id: dict[str, Resource] = {}
+        self.in_use_by_kind: Counter[PoolKind] = Counter()
+        self._ids = IdSource("RES")
+
+    def reserve(self, pool: ResourcePool, element: str, correlation_id: str,
+                at_s: float) -> Resource:
+        """Allocate a slot from ``pool`` and record it; PoolExhausted propagates."""
+        slot = pool.allocate()
+        key = (pool.name, slot)
+        if key in self.by_slot:  # the pool handed out a slot we already hold: a bug
+            raise AssertionError(f"{pool.name} slot {slot} allocated twice")
+        resource = Resource(self._ids(), pool, slot, element, correlation_id, at_s)
+        self.by_slot[key] = resource
+        self.by_id[resource.id] = resource
+        self.in_use_by_kind[pool.kind] += 1
+        return resource
+
+    def commit(self, resource: Resource) -> None:
+        resource.status = "available"
+
+    def release(self, resource: Resource) -> None:
+        """Return the slot to its pool and close the record."""
+        del self.by_slot[(resource.pool.name, resource.slot)]
+        del self.by_id[resource.id]
+        self.in_use_by_kind[resource.kind] -= 1
+        resource.pool.release(resource.slot)
+        resource.status = "terminated"
+
+    def __len__(self) -> int:
+        return len(self.by_slot)

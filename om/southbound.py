@@ -1,0 +1,50 @@
+"""The southbound port: the only way ROM reaches the network.
+
+om defines it; sim's emulated elements satisfy it; tests fake it with a function.
+``activate`` and ``deactivate`` return a SimPy event that succeeds when the element has
+applied the configuration, or fails with :class:`om.errors.SouthboundError` carrying a
+:class:`om.fallout.FalloutCause`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import simpy
+
+from om.errors import SouthboundError
+from om.fallout import FalloutCause
+from om.orders import ResourceOrderItem
+
+
+class Southbound(Protocol):
+    def activate(self, item: ResourceOrderItem) -> simpy.Event: ...
+
+    def deactivate(self, item: ResourceOrderItem) -> simpy.Event: ...
+
+
+class FakeSouthbound:
+    """For tests: succeeds at once unless ``verdict(item)`` names a FalloutCause."""
+
+    def __init__(self, env: simpy.Environment,
+                 verdict: Callable[[ResourceOrderItem], FalloutCause | None] = lambda i: None,
+                 delay_s: float = 0.0) -> None:
+        self.env = env
+        self.verdict = verdict
+        self.delay_s = delay_s
+        self.activated: list[str] = []
+        self.deactivated: list[str] = []
+
+    def activate(self, item: ResourceOrderItem) -> simpy.Event:
+        cause = self.verdict(item)
+        if cause is None:
+            self.activated.append(item.key)
+            return self.env.timeout(self.delay_s)
+        event = self.env.event()
+        event.fail(SouthboundError(item.key, cause, item.target))
+        return event
+
+    def deactivate(self, item: ResourceOrderItem) -> simpy.Event:
+        self.deactivated.append(item.key)
+        return self.env.timeout(self.delay_s)

@@ -1,0 +1,71 @@
+"""The TMF state machines as data, and :func:`move`: the only place ``.state`` is set.
+
+Orders follow the TMF622 / TMF641 / TMF652 order state machine; items follow the item
+state machine (TMF641 and TMF652 items may also end ``partial``). ``held`` is where an
+item waits in the fallout work queue; ``pending`` is waiting on something outside the
+order manager (an approval, an appointment). A move the tables do not allow is a bug in
+omsim and raises :class:`IllegalTransition`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from om.errors import IllegalTransition
+from om.events import StateChanged
+from om.orders import State as S
+
+_ORDER: dict[S, frozenset[S]] = {
+    S.ACKNOWLEDGED: frozenset({S.IN_PROGRESS, S.REJECTED, S.PENDING,
+                               S.ASSESSING_CANCELLATION}),
+    S.PENDING: frozenset({S.IN_PROGRESS, S.REJECTED, S.ASSESSING_CANCELLATION}),
+    S.HELD: frozenset({S.IN_PROGRESS, S.ASSESSING_CANCELLATION, S.FAILED}),
+    S.IN_PROGRESS: frozenset({S.COMPLETED, S.FAILED, S.PARTIAL, S.HELD, S.PENDING,
+                              S.ASSESSING_CANCELLATION}),
+    # A refused cancellation returns the order to where it was.
+    S.ASSESSING_CANCELLATION: frozenset({S.PENDING_CANCELLATION, S.IN_PROGRESS, S.HELD,
+                                         S.PENDING, S.ACKNOWLEDGED}),
+    S.PENDING_CANCELLATION: frozenset({S.CANCELLED}),
+}
+
+_ITEM: dict[S, frozenset[S]] = {
+    S.ACKNOWLEDGED: frozenset({S.IN_PROGRESS, S.REJECTED, S.PENDING,
+                               S.ASSESSING_CANCELLATION, S.CANCELLED}),
+    S.PENDING: frozenset({S.IN_PROGRESS, S.REJECTED, S.ASSESSING_CANCELLATION, S.CANCELLED}),
+    S.HELD: frozenset({S.IN_PROGRESS, S.FAILED, S.ASSESSING_CANCELLATION}),
+    S.IN_PROGRESS: frozenset({S.COMPLETED, S.FAILED, S.HELD, S.PENDING,
+                              S.ASSESSING_CANCELLATION}),
+    S.ASSESSING_CANCELLATION: frozenset({S.PENDING_CANCELLATION, S.IN_PROGRESS, S.HELD,
+                                         S.PENDING, S.ACKNOWLEDGED}),
+    S.PENDING_CANCELLATION: frozenset({S.CANCELLED}),
+}
+
+# Service and resource order items may also complete in part (TMF641/652 item partial).
+_ITEM_WITH_PARTIAL = {k: (v | {S.PARTIAL} if k is S.IN_PROGRESS else v) for k, v in _ITEM.items()}
+
+ALLOWED: dict[str, dict[S, frozenset[S]]] = {
+    "productOrder": _ORDER,
+    "serviceOrder": _ORDER,
+    "resourceOrder": _ORDER,
+    "productOrderItem": _ITEM,
+    "serviceOrderItem": _ITEM_WITH_PARTIAL,
+    "resourceOrderItem": _ITEM_WITH_PARTIAL,
+}
+
+
+def can_move(entity: Any, to: S) -> bool:
+    """Whether ``entity`` may move to ``to`` from its current state."""
+    return to in ALLOWED[entity.entity].get(entity.state, ())
+
+
+def move(entity: Any, to: S, at_s: float) -> StateChanged:
+    """Move an order or item to state ``to`` at simulated time ``at_s``.
+
+    Returns the :class:`StateChanged` event the caller emits on its bus.
+    """
+    old = entity.state
+    if to not in ALLOWED[entity.entity].get(old, ()):
+        raise IllegalTransition(f"{entity.entity} {entity.key}: {old} -> {to}")
+    entity.state = to
+    return StateChanged(entity.entity, entity.key, old.value, to.value, at_s,
+                        entity.correlation_id)

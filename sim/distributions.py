@@ -1,0 +1,114 @@
+"""Distributions a scenario may name for durations and delays, validated by pydantic.
+
+Each knows its analytic mean (so theory checks are one line) and compiles into a plain
+sampler bound to one random stream, which is all the engine calls.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+Sampler = Callable[[], float]
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class Constant(BaseModel):
+    model_config = _STRICT
+    dist: Literal["constant"] = "constant"
+    value: float = Field(ge=0)
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    def sampler(self, rng: random.Random) -> Sampler:
+        value = self.value
+        return lambda: value
+
+
+class Exponential(BaseModel):
+    model_config = _STRICT
+    dist: Literal["exponential"]
+    mean: float = Field(gt=0)
+
+    def sampler(self, rng: random.Random) -> Sampler:
+        rate = 1.0 / self.mean
+        draw = rng.expovariate
+        return lambda: draw(rate)
+
+
+class LogNormal(BaseModel):
+    """Log-normal given by the mean and standard deviation of the value itself."""
+
+    model_config = _STRICT
+    dist: Literal["lognormal"]
+    mean: float = Field(gt=0)
+    sd: float = Field(gt=0)
+
+    def sampler(self, rng: random.Random) -> Sampler:
+        sigma2 = math.log(1 + (self.sd / self.mean) ** 2)
+        mu, sigma = math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2)
+        draw = rng.lognormvariate
+        return lambda: draw(mu, sigma)
+
+
+class Uniform(BaseModel):
+    model_config = _STRICT
+    dist: Literal["uniform"]
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError("high must be >= low")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    def sampler(self, rng: random.Random) -> Sampler:
+        low, span, draw = self.low, self.high - self.low, rng.random
+        return lambda: low + span * draw()
+
+
+class Triangular(BaseModel):
+    model_config = _STRICT
+    dist: Literal["triangular"]
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError("need low <= mode <= high")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    def sampler(self, rng: random.Random) -> Sampler:
+        low, high, mode, draw = self.low, self.high, self.mode, rng.triangular
+        return lambda: draw(low, high, mode)
+
+
+def _number_is_constant(value: object) -> object:
+    # `latency_s: 3` reads as a constant; anything else must name its dist.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"dist": "constant", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Constant | Exponential | LogNormal | Uniform | Triangular,
+    BeforeValidator(_number_is_constant),
+    Field(discriminator="dist"),
+]

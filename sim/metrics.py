@@ -1,0 +1,193 @@
+"""Metrics: subscribes to the order manager's events and builds the run report.
+
+Counting is per product order. Orders submitted before the warm-up ends count for
+conservation (``orders``) but not for the time-based statistics (cycle time, fallout,
+flow-through, throughput), which cover the cohort submitted after it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from network_model import Network, PoolKind
+from om import FalloutRaised, OrderManager, ProductOrder, StateChanged
+from sim.network import EmulatedNetwork
+
+DAY_S = 86400.0
+SAMPLE_EVERY_S = 3600.0
+_TERMINAL = {"completed", "failed", "partial", "cancelled", "rejected"}
+_LAYER_ENTITIES = {"productOrder": "product_orders", "serviceOrder": "service_orders",
+                   "resourceOrder": "resource_orders"}
+
+
+class OrderRecord:
+    """What metrics keep about one product order (not the order itself)."""
+
+    __slots__ = ("offering", "submitted_s", "ended_s", "state", "fallout_cause",
+                 "fallout_layer", "manual_touches")
+
+    def __init__(self, offering: str, submitted_s: float) -> None:
+        self.offering = offering
+        self.submitted_s = submitted_s
+        self.ended_s: float | None = None
+        self.state = "acknowledged"
+        self.fallout_cause: str | None = None
+        self.fallout_layer: str | None = None
+        self.manual_touches = 0
+
+
+class Metrics:
+    """Collects one run's figures from events and periodic samples."""
+
+    def __init__(self, env: simpy.Environment, om: OrderManager, network: Network,
+                 emulated: EmulatedNetwork, duration_s: float, warmup_s: float) -> None:
+        self.env = env
+        self.om = om
+        self.network = network
+        self.emulated = emulated
+        self.duration_s = duration_s
+        self.warmup_s = warmup_s
+        self.orders: dict[str, OrderRecord] = {}
+        self.layer_states: dict[str, Counter[str]] = {v: Counter()
+                                                      for v in _LAYER_ENTITIES.values()}
+        self.samples: list[dict[str, float]] = []
+        self.capacity = {kind: sum(p.capacity for p in pools)
+                         for kind, pools in network.pools_by_kind().items()}
+        om.bus.subscribe(StateChanged, self._on_state)
+        om.bus.subscribe(FalloutRaised, self._on_fallout)
+        env.process(self._sample())
+
+    # -- event handlers (hot path: keep them small) --------------------------------------
+    def order_submitted(self, order: ProductOrder, offering: str) -> None:
+        self.orders[order.id] = OrderRecord(offering, self.env.now)
+
+    def _on_state(self, event: StateChanged) -> None:
+        layer = _LAYER_ENTITIES.get(event.entity)
+        if layer is None or event.new not in _TERMINAL:
+            return
+        self.layer_states[layer][event.new] += 1
+        if layer == "product_orders":
+            record = self.orders.get(event.id)
+            if record is not None:
+                record.state = event.new
+                record.ended_s = event.at_s
+
+    def _on_fallout(self, event: FalloutRaised) -> None:
+        record = self.orders.get(event.order_id)
+        if record is not None and record.fallout_cause is None:
+            record.fallout_cause = event.cause
+            record.fallout_layer = event.layer
+
+    def _sample(self) -> Generator[simpy.Event, Any, None]:
+        in_use = self.om.resources.in_use_by_kind
+        crews = self.emulated.crews.values()
+        while True:
+            sample = {kind.value: float(in_use[kind]) for kind in PoolKind}
+            sample["t_days"] = self.env.now / DAY_S
+            sample["technicians_busy"] = float(sum(c.on_job for c in crews))
+            sample["install_backlog"] = float(sum(c.backlog for c in crews))
+            self.samples.append(sample)
+            yield self.env.timeout(SAMPLE_EVERY_S)
+
+    # -- the report ---------------------------------------------------------------------
+    def report(self) -> dict[str, Any]:
+        records = list(self.orders.values())
+        cohort = [r for r in records if r.submitted_s >= self.warmup_s]
+        states = Counter(r.state for r in records)
+        in_flight = sum(1 for r in records if r.state not in _TERMINAL)
+        measured_days = (self.duration_s - self.warmup_s) / DAY_S
+        completed_after_warmup = sum(1 for r in records if r.state == "completed"
+                                     and r.ended_s is not None and r.ended_s >= self.warmup_s)
+        cycle_h = np.array([(r.ended_s - r.submitted_s) / 3600.0 for r in cohort
+                            if r.state == "completed" and r.ended_s is not None])
+        fallen = [r for r in cohort if r.fallout_cause is not None]
+        flow_through = sum(1 for r in cohort if r.state == "completed"
+                           and r.fallout_cause is None and r.manual_touches == 0)
+        return {
+            "orders": {
+                "submitted": len(records),
+                "completed": states["completed"],
+                "failed": states["failed"],
+                "partial": states["partial"],
+                "cancelled": states["cancelled"],
+                "rejected": states["rejected"],
+                "in_flight": in_flight,
+                "measured": len(cohort),
+            },
+            "throughput": {"completed_per_day": _r(completed_after_warmup / measured_days)},
+            "cycle_time_hours": _percentiles(cycle_h),
+            "flow_through_rate": _r(flow_through / len(cohort)) if cohort else 0.0,
+            "fallout": {
+                "rate": _r(len(fallen) / len(cohort)) if cohort else 0.0,
+                "orders": len(fallen),
+                "by_cause": dict(sorted(Counter(r.fallout_cause for r in fallen).items())),
+                "by_layer": dict(sorted(Counter(r.fallout_layer for r in fallen).items())),
+                "by_offering": self._by_offering(cohort),
+            },
+            "manual_touches": sum(r.manual_touches for r in cohort),
+            "layers": {layer: dict(sorted(c.items())) for layer, c in self.layer_states.items()},
+            "utilisation": self._utilisation(),
+            "timeline": self._timeline(records),
+        }
+
+    def _by_offering(self, cohort: list[OrderRecord]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for name in sorted({r.offering for r in cohort}):
+            mine = [r for r in cohort if r.offering == name]
+            fell = sum(1 for r in mine if r.fallout_cause is not None)
+            out[name] = {"submitted": len(mine), "fallout": fell, "rate": _r(fell / len(mine))}
+        return out
+
+    def _utilisation(self) -> dict[str, Any]:
+        pools: dict[str, Any] = {}
+        measured = [s for s in self.samples if s["t_days"] * DAY_S >= self.warmup_s]
+        for kind in PoolKind:
+            capacity = self.capacity.get(kind, 0)
+            levels = [s[kind.value] for s in measured] or [0.0]
+            pools[kind.value] = {
+                "capacity": capacity,
+                "in_use_end": self.om.resources.in_use_by_kind[kind],
+                "mean": _r(float(np.mean(levels)) / capacity) if capacity else 0.0,
+                "peak": _r(max(levels) / capacity) if capacity else 0.0,
+            }
+        crews = list(self.emulated.crews.values())
+        technicians = sum(len(c.technicians) for c in crews)
+        shift_s = sum(c.shift_hours_per_day() for c in crews) * 3600.0 * self.duration_s / DAY_S
+        busy_s = sum(t.busy_s for c in crews for t in c.technicians)
+        waits = np.array([w for c in crews for w in c.waits_s]) / 3600.0
+        pools["workforce"] = {
+            "technicians": technicians,
+            "busy_share": _r(busy_s / shift_s) if shift_s else 0.0,
+            "jobs_done": sum(t.jobs for c in crews for t in c.technicians),
+            "queue_wait_hours_mean": _r(float(waits.mean())) if waits.size else 0.0,
+            "backlog_end": sum(c.backlog for c in crews),
+        }
+        return pools
+
+    def _timeline(self, records: list[OrderRecord]) -> dict[str, list[int]]:
+        days = int(np.ceil(self.duration_s / DAY_S))
+        out = {"submitted": [0] * days, "completed": [0] * days, "fallout": [0] * days}
+        for r in records:
+            out["submitted"][min(days - 1, int(r.submitted_s // DAY_S))] += 1
+            if r.state == "completed" and r.ended_s is not None:
+                out["completed"][min(days - 1, int(r.ended_s // DAY_S))] += 1
+            if r.fallout_cause is not None:
+                out["fallout"][min(days - 1, int(r.submitted_s // DAY_S))] += 1
+        return out
+
+
+def _r(x: float) -> float:
+    return round(float(x), 6)
+
+
+def _percentiles(hours: np.ndarray) -> dict[str, float]:
+    if hours.size == 0:
+        return {"mean": 0.0, "p50": 0.0, "p90": 0.0, "p99": 0.0, "n": 0}
+    p50, p90, p99 = np.percentile(hours, [50, 90, 99])
+    return {"mean": _r(hours.mean()), "p50": _r(p50), "p90": _r(p90), "p99": _r(p99),
+            "n": int(hours.size)}

@@ -1,0 +1,150 @@
+"""The scenario file: schema (pydantic) and :func:`load_scenario`.
+
+A scenario says how big the network is, which catalog to use, what arrives and how
+fast, how elements and the workforce behave, and for how long to simulate. Bad files
+get one error naming the file, the field path and the reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from network_model import NetworkSize, Roster
+from om import Catalog, CatalogError, ScenarioError, load_catalog
+from sim.distributions import Distribution, LogNormal, Triangular, Uniform
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class ElementSettings(BaseModel):
+    """How an element kind behaves: configuration latency, NETCONF sessions, errors."""
+
+    model_config = _STRICT
+    latency_s: Distribution = LogNormal(dist="lognormal", mean=3.0, sd=1.5)
+    max_parallel_edits: int = Field(4, ge=1, le=100000)
+    error_rate: float = Field(0.0, ge=0, le=1)
+
+
+class WorkforceSettings(Roster):
+    """The field workforce: roster plus travel, install and appointment lead times."""
+
+    travel_min: Distribution = Uniform(dist="uniform", low=15, high=45)
+    install_min: Distribution = Triangular(dist="triangular", low=90, mode=120, high=180)
+    appointment_lead_days: Distribution = Uniform(dist="uniform", low=1, high=5)
+
+
+class Arrival(BaseModel):
+    """A Poisson stream of product orders for one offering; ``sites`` items per order."""
+
+    model_config = _STRICT
+    offering: str = Field(min_length=1)
+    rate_per_day: float = Field(gt=0)
+    sites: int = Field(1, ge=1, le=5000)
+
+
+class Scenario(BaseModel):
+    """A complete, validated scenario."""
+
+    model_config = _STRICT
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(1, ge=0)
+    duration_days: float = Field(gt=0, le=3660)
+    warmup_days: float = Field(0, ge=0)
+    catalog: str = "catalog.yaml"
+    network: NetworkSize = NetworkSize()
+    workforce: WorkforceSettings = WorkforceSettings()
+    elements: dict[str, ElementSettings] = {}
+    arrivals: list[Arrival] = Field(min_length=1)
+    thresholds: list[str] = []
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _catalog: Catalog | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _warmup_inside_run(self) -> Scenario:
+        if self.warmup_days >= self.duration_days:
+            raise ValueError("warmup_days must be shorter than duration_days")
+        return self
+
+    @property
+    def catalog_path(self) -> Path:
+        return (self._base_dir / self.catalog).resolve()
+
+    def load_catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = load_catalog(self.catalog_path)
+        return self._catalog
+
+    def element_settings(self, kind: str) -> ElementSettings:
+        return self.elements.get(kind) or ElementSettings()
+
+
+def scenario_from_dict(raw: Any, source: str = "<scenario>",
+                       base_dir: Path | None = None) -> Scenario:
+    """Validate a scenario mapping and its catalog; raise :class:`ScenarioError`."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: expected a mapping of scenario fields at the top level")
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError("\n".join(
+            f"{source}: {'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}"
+            for e in exc.errors())) from None
+    scenario._base_dir = base_dir or Path.cwd()
+    try:
+        catalog = scenario.load_catalog()
+    except CatalogError as exc:
+        raise ScenarioError(f"{source}: catalog: {exc}") from None
+    for n, arrival in enumerate(scenario.arrivals):
+        offering = catalog.offering(arrival.offering)
+        if offering is None:
+            known = ", ".join(sorted(o.name for o in catalog.offerings.values() if o.sellable))
+            raise ScenarioError(f"{source}: arrivals.{n}.offering: '{arrival.offering}' is not "
+                                f"in catalog {scenario.catalog} (sellable: {known})")
+        if not offering.sellable:
+            raise ScenarioError(f"{source}: arrivals.{n}.offering: '{arrival.offering}' is "
+                                f"only sold inside a bundle")
+    for kind in scenario.elements:
+        if kind not in catalog.element_kinds():
+            raise ScenarioError(f"{source}: elements.{kind}: no RFS in the catalog is "
+                                f"configured on element kind '{kind}' (known: "
+                                f"{', '.join(catalog.element_kinds())})")
+    return scenario
+
+
+def load_scenario(path: Path | str, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load a scenario file; ``overrides`` maps dotted paths to values (e.g. sweeps)."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: scenario file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: is a directory, not a scenario file") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
+    if overrides and isinstance(raw, dict):
+        for dotted, value in overrides.items():
+            set_path(raw, dotted, value)
+    return scenario_from_dict(raw, str(path), path.parent)
+
+
+def set_path(raw: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``raw['a']['b'] = value`` for ``dotted`` = ``'a.b'`` (list indexes allowed)."""
+    keys = dotted.split(".")
+    node: Any = raw
+    for key in keys[:-1]:
+        if isinstance(node, list):
+            node = node[int(key)]
+        else:
+            node = node.setdefault(key, {})
+    last = keys[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value

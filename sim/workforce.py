@@ -1,0 +1,125 @@
+"""The field workforce: a regional crew of technicians working daily shifts.
+
+An install visit is booked ``appointment_lead_days`` ahead (the customer's chosen
+slot); on that day it joins the region's dispatch queue (first come, first served).
+Each technician is one SimPy process that takes the next job only while on shift,
+travels, installs, and comes back for more; a job started late in the shift is
+finished even if that runs over. With a 24-hour shift, no travel and exponential
+install times, a crew of c is an M/M/c queue (Erlang C).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from network_model import TechnicianSpec
+from om import ResourceOrderItem
+from sim.scenario import WorkforceSettings
+
+DAY_S = 86400.0
+
+
+class Job:
+    """One install visit waiting for, or with, a technician."""
+
+    __slots__ = ("item", "queued_s", "done")
+
+    def __init__(self, item: ResourceOrderItem, queued_s: float, done: simpy.Event) -> None:
+        self.item = item
+        self.queued_s = queued_s
+        self.done = done
+
+
+class Technician:
+    """A field technician who travels to a site and installs an ONT.
+
+    One SimPy process per technician. Takes one job at a time, inside the shift
+    (hours of the day, every day).
+    """
+
+    def __init__(self, env: simpy.Environment, spec: TechnicianSpec, crew: Workforce) -> None:
+        self.env = env
+        self.spec = spec
+        self.crew = crew
+        self.busy_s = 0.0
+        self.jobs = 0
+        self._start_s = spec.shift_start_hour * 3600.0
+        self._end_s = spec.shift_end_hour * 3600.0
+        self._all_day = self._start_s == 0 and self._end_s == DAY_S
+        env.process(self._work())
+
+    def _work(self) -> Generator[simpy.Event, Any, None]:
+        env, queue, crew = self.env, self.crew.queue, self.crew
+        while True:
+            if self._all_day:
+                job = yield queue.get()
+            else:
+                into_day = env.now % DAY_S
+                if into_day < self._start_s:
+                    yield env.timeout(self._start_s - into_day)
+                    continue
+                if into_day >= self._end_s:
+                    yield env.timeout(DAY_S - into_day + self._start_s)
+                    continue
+                get = queue.get()
+                shift_over = env.timeout(self._end_s - into_day)
+                yield get | shift_over
+                if not get.triggered:
+                    get.cancel()
+                    continue
+                job = get.value
+            started = env.now
+            crew.waits_s.append(started - job.queued_s)
+            job.item.appointment = (self.spec.name, started)
+            crew.on_job += 1
+            yield env.timeout(crew.travel_s() + crew.install_s())
+            crew.on_job -= 1
+            self.busy_s += env.now - started
+            self.jobs += 1
+            job.done.succeed()
+
+
+class Workforce:
+    """The crew of one region; satisfies the southbound port for install visits."""
+
+    kind = "workforce"
+
+    def __init__(self, env: simpy.Environment, name: str, technicians: list[TechnicianSpec],
+                 settings: WorkforceSettings, rng: random.Random) -> None:
+        self.env = env
+        self.name = name
+        self.settings = settings
+        self.queue: simpy.Store = simpy.Store(env)
+        self.waits_s: list[float] = []  # queue wait of each job a technician took
+        self.on_job = 0  # technicians busy right now
+        travel, install = settings.travel_min.sampler(rng), settings.install_min.sampler(rng)
+        self.travel_s = lambda: 60.0 * travel()
+        self.install_s = lambda: 60.0 * install()
+        self._lead_s = settings.appointment_lead_days.sampler(rng)
+        self.technicians = [Technician(env, spec, self) for spec in technicians]
+
+    def activate(self, item: ResourceOrderItem) -> simpy.Event:
+        return self.env.process(self._visit(item))
+
+    def deactivate(self, item: ResourceOrderItem) -> simpy.Event:
+        # A visit that happened cannot be undone; the ONT stays on the wall.
+        return self.env.timeout(0)
+
+    def _visit(self, item: ResourceOrderItem) -> Generator[simpy.Event, Any, None]:
+        lead_s = self._lead_s() * DAY_S
+        if lead_s:
+            yield self.env.timeout(lead_s)
+        done = self.env.event()
+        self.queue.put(Job(item, self.env.now, done))
+        yield done
+
+    @property
+    def backlog(self) -> int:
+        return len(self.queue.items)
+
+    def shift_hours_per_day(self) -> float:
+        return sum(t.spec.shift_end_hour - t.spec.shift_start_hour for t in self.technicians)

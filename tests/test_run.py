@@ -1,0 +1,81 @@
+"""Whole runs of a small scenario: determinism, conservation, inventory invariants."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from sim.harness import build_run, run_scenario
+from sim.metrics import DAY_S
+
+
+def _strip_wall(report):
+    data = json.loads(json.dumps(report.data))
+    data["sim"].pop("wall_seconds")
+    return json.dumps(data, sort_keys=True)
+
+
+def test_same_seed_same_report(small_scenario):
+    """Determinism: the same scenario and seed give byte-identical JSON (bar wall time)."""
+    assert _strip_wall(run_scenario(small_scenario)) == _strip_wall(run_scenario(small_scenario))
+
+
+def test_other_seed_other_report(small_scenario):
+    """The seed is honoured: another seed gives another run."""
+    assert _strip_wall(run_scenario(small_scenario, seed=1)) != _strip_wall(
+        run_scenario(small_scenario, seed=2))
+
+
+def test_every_order_ends_exactly_once(small_scenario):
+    """Conservation: no order is lost or double-counted."""
+    o = run_scenario(small_scenario)["orders"]
+    assert o["submitted"] > 100
+    assert o["submitted"] == (o["completed"] + o["failed"] + o["partial"] + o["cancelled"]
+                              + o["rejected"] + o["in_flight"])
+
+
+def test_allocated_resources_match_inventory_exactly(small_scenario):
+    """Every allocated slot is in the resource inventory once; nothing is held twice."""
+    run = build_run(small_scenario)
+    run.env.run(until=small_scenario.duration_days * DAY_S)
+    network, inventory = run.om.network, run.om.resources
+    allocated = Counter((p.name, s) for p in network.all_pools() for s in p.allocated())
+    assert allocated and max(allocated.values()) == 1
+    assert set(allocated) == set(inventory.by_slot)
+    values = Counter((r.kind, r.pool.name, r.value) for r in inventory.by_id.values())
+    assert max(values.values()) == 1  # no ONT id, VLAN or IP given to two subscribers
+    # Every element holds exactly what the inventory says it activated.
+    for element in run.emulated.elements.values():
+        held = {(r.pool.name, r.slot) for r in inventory.by_id.values()
+                if r.element == element.name and r.status == "available"}
+        assert element.configured == held
+
+
+def test_completed_products_have_services_and_resources(small_scenario):
+    """Inventories per layer agree: each product's services exist and hold resources."""
+    run = build_run(small_scenario)
+    run.env.run(until=small_scenario.duration_days * DAY_S)
+    om = run.om
+    assert om.products.products
+    for product in om.products.products.values():
+        assert product.billing_start_s is not None or product.status == "active"
+        for sid in product.service_ids:
+            service = om.services.services[sid]
+            assert service.correlation_id == product.order_item
+            assert all(rid in om.resources.by_id for rid in service.resource_ids)
+
+
+def test_report_has_the_documented_keys(small_scenario):
+    """The JSON report keeps its stable top-level keys and meanings."""
+    r = run_scenario(small_scenario).data
+    for key in ("scenario", "seed", "sim", "orders", "throughput", "cycle_time_hours",
+                "flow_through_rate", "fallout", "layers", "utilisation"):
+        assert key in r
+    assert set(r["sim"]) >= {"duration_days", "events", "wall_seconds"}
+    assert set(r["cycle_time_hours"]) >= {"mean", "p50", "p90", "p99"}
+    assert set(r["fallout"]) >= {"rate", "by_cause", "by_layer"}
+    assert set(r["layers"]) == {"product_orders", "service_orders", "resource_orders"}
+    assert r["sim"]["events"] > r["orders"]["submitted"]
+    assert 0 < r["utilisation"]["workforce"]["busy_share"] <= 1
+    # 20 unserviceable addresses among ~1,000: a few orders fall out in COM.
+    assert set(r["fallout"]["by_cause"]) <= {"address_not_found"}
