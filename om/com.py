@@ -20,7 +20,7 @@ from om.events import BillingStarted, EventBus, StateChanged
 from om.fallout import FalloutCause, Layer, record_fallout
 from om.ids import IdSource
 from om.inventory import ProductInventory
-from om.orders import Action, ProductOrder, ProductOrderItem, State
+from om.orders import Action, ProductOrder, ProductOrderItem, ServiceOrder, State
 from om.som import Som
 from om.transitions import move
 
@@ -37,6 +37,7 @@ class Com:
         self.products = products
         self.bus = bus
         self.order_ids = IdSource("PO")
+        self.on_item_failure = "partial"  # or "fail_order": see OrderManager
 
     def new_order(self, items: list[ProductOrderItem], customer: str = "",
                   category: str = "", external_id: str = "") -> ProductOrder:
@@ -95,6 +96,9 @@ class Com:
         if service_order.items:
             order.service_order = service_order
             yield self.som.fulfil(service_order)
+            if (self.on_item_failure == "fail_order"
+                    and service_order.state is not State.COMPLETED):
+                yield from self._undo(service_order)
 
         for item in order.items:
             if item.state is not State.IN_PROGRESS:
@@ -122,6 +126,19 @@ class Com:
         if final is State.COMPLETED:
             self._start_billing(order)
         return final
+
+    def _undo(self, service_order: ServiceOrder) -> Generator[simpy.Event, Any, None]:
+        """Order policy ``fail_order``: roll back every service item that completed, so
+        that one failed item fails the whole order and nothing stays allocated."""
+        for item in service_order.items:
+            if item.state is State.COMPLETED and item.resource_order is not None:
+                yield self.som.rom.rollback(item.resource_order)
+                if item.service_id is not None:
+                    self.som.services.services[item.service_id].state = "terminated"
+        for item in service_order.product_order.items:
+            if item.state is State.IN_PROGRESS:
+                emit = self.bus.emit
+                emit(move(item, State.FAILED, self.env.now))
 
     def _start_billing(self, order: ProductOrder) -> None:
         ids = tuple(i.product_id for i in order.items if i.product_id)

@@ -37,13 +37,14 @@ class SouthboundError(OmsimError):
     """An element refused a request, timed out, or could not be reached."""
 
     def __init__(self, item_id: str, cause: FalloutCause, element: str = "",
-                 detail: str = "") -> None:
+                 detail: str = "", conflict: tuple[str, int] | None = None) -> None:
         # All arguments go to Exception so the error survives copying and pickling.
-        super().__init__(item_id, cause, element, detail)
+        super().__init__(item_id, cause, element, detail, conflict)
         self.item_id = item_id
         self.cause = cause
         self.element = element
         self.detail = detail
+        self.conflict = conflict  # (pool name, slot) the element already uses, if any
 
     def __str__(self) -> str:
         where = f" at {self.element}" if self.element else ""

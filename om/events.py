@@ -80,3 +80,27 @@ class EventBus:
     def emit(self, event: Any) -> None:
         for fn in self._subscribers.get(type(event), ()):
             fn(event)
+
+
+@dataclass(frozen=True, slots=True)
+class ManualTouch:
+    """An operations engineer worked a fallen-out item (fixed it, or gave up)."""
+
+    order_id: str
+    item_key: str
+    cause: str
+    queued_s: float
+    in_queue_s: float  # waiting plus handling
+    fixed: bool
+    at_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class RetryMade:
+    """ROM re-sent a request to an element after a retryable failure."""
+
+    order_id: str
+    item_key: str
+    cause: str
+    attempt: int
+    at_s: float

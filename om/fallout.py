@@ -1,13 +1,22 @@
-"""Fallout: the fixed vocabulary of why an order item could not complete on its own.
+"""Fallout: the fixed vocabulary of why an order item could not complete on its own,
+the retry policy ROM applies per adapter, and the fallout work queue where an
+operations team fixes (or gives up on) items that failed for good.
 
-The report uses these values everywhere (``fallout.by_cause``).
+The report uses the :class:`FalloutCause` values everywhere (``fallout.by_cause``).
 """
 
 from __future__ import annotations
 
+import math
+import random
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from om.events import EventBus, FalloutRaised
+import simpy
+
+from om.events import EventBus, FalloutRaised, ManualTouch
 from om.orders import ProductOrder
 
 
@@ -23,12 +32,52 @@ class FalloutCause(StrEnum):
     DEPENDENCY_FAILED = "dependency_failed"
 
 
+# Causes a retry can cure: the element may answer next time, the customer may be home.
+RETRYABLE = frozenset({FalloutCause.TIMEOUT, FalloutCause.ELEMENT_ERROR,
+                       FalloutCause.ELEMENT_UNREACHABLE, FalloutCause.CUSTOMER_NOT_HOME})
+
+
 class Layer(StrEnum):
     """Where in the order manager a fallout was raised."""
 
     COM = "COM"
     SOM = "SOM"
     ROM = "ROM"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How ROM talks to one adapter (element kind): tries, timeout, backoff with jitter.
+
+    ``attempts`` counts every try of one activation (1 = no retry). Before try n+1 ROM
+    waits ``backoff_s * backoff_factor**(n-1)``, spread by +/- ``jitter`` of itself.
+    """
+
+    attempts: int = 3
+    timeout_s: float = 60.0
+    backoff_s: float = 30.0
+    backoff_factor: float = 2.0
+    jitter: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"attempts must be >= 1, got {self.attempts}")
+        if not self.timeout_s > 0:
+            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        if not 0 <= self.jitter < 1:
+            raise ValueError(f"jitter must be in [0, 1), got {self.jitter}")
+
+    @property
+    def has_timeout(self) -> bool:
+        return math.isfinite(self.timeout_s)
+
+    def backoff(self, attempt: int, u: float) -> float:
+        """Seconds to wait after failed try ``attempt``; ``u`` is uniform in [0, 1)."""
+        return self.backoff_s * self.backoff_factor ** (attempt - 1) * (
+            1 + self.jitter * (2 * u - 1))
+
+
+NO_RETRY = RetryPolicy(attempts=1, timeout_s=math.inf, backoff_s=0)
 
 
 def record_fallout(bus: EventBus, order: ProductOrder, layer: Layer, cause: FalloutCause,
@@ -39,3 +88,45 @@ def record_fallout(bus: EventBus, order: ProductOrder, layer: Layer, cause: Fall
         order.fallout_cause = cause.value
     bus.emit(FalloutRaised(layer.value, cause.value, order.id, item_key, correlation_id,
                            offering, at_s, detail))
+
+
+class FalloutQueue:
+    """The operations team that works fallen-out items, first come first served.
+
+    ``staff`` engineers each take one item at a time for a sampled handling time; the
+    fix succeeds with ``fix_probability``. Every item worked is one manual touch.
+    """
+
+    def __init__(self, env: simpy.Environment, bus: EventBus, staff: int,
+                 handling_s: Callable[[], float], fix_probability: float,
+                 rng: random.Random) -> None:
+        if staff < 1:
+            raise ValueError(f"staff must be >= 1, got {staff}")
+        self.env = env
+        self.bus = bus
+        self._staff = simpy.Resource(env, capacity=staff)
+        self._handling_s = handling_s
+        self._fix_probability = fix_probability
+        self._rng = rng
+        self.waiting = 0  # items queued or being worked
+
+    @property
+    def backlog(self) -> int:
+        return self.waiting
+
+    def work(self, order_id: str, item_key: str, cause: FalloutCause) -> simpy.Process:
+        """Queue an item; the process's value is True when the fix succeeded."""
+        return self.env.process(self._work(order_id, item_key, cause))
+
+    def _work(self, order_id: str, item_key: str, cause: FalloutCause
+              ) -> Generator[simpy.Event, Any, bool]:
+        queued = self.env.now
+        self.waiting += 1
+        with self._staff.request() as engineer:
+            yield engineer
+            yield self.env.timeout(self._handling_s())
+        self.waiting -= 1
+        fixed = self._rng.random() < self._fix_probability
+        self.bus.emit(ManualTouch(order_id, item_key, cause.value, queued,
+                                  self.env.now - queued, fixed, self.env.now))
+        return fixed

@@ -123,6 +123,15 @@ class ResourceInventory:
     def commit(self, resource: Resource) -> None:
         resource.status = "available"
 
+    def reconcile(self, resource: Resource) -> None:
+        """The network already uses this slot (inventory drift, found by an engineer):
+        keep it allocated, owned by nobody, so it is never handed out again."""
+        resource.status = "reconciled"
+        resource.correlation_id = "reconciled"
+
+    def reconciled(self) -> list[Resource]:
+        return [r for r in self.by_id.values() if r.status == "reconciled"]
+
     def release(self, resource: Resource) -> None:
         """Return the slot to its pool and close the record."""
         del self.by_slot[(resource.pool.name, resource.slot)]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
+
 import simpy
 
 from network_model import Network
 from om.catalog import Catalog
 from om.com import Com
 from om.events import EventBus
+from om.fallout import FalloutQueue, RetryPolicy
 from om.inventory import ProductInventory, ResourceInventory, ServiceInventory
 from om.orders import ProductOrder
 from om.rom import Rom
@@ -16,10 +19,20 @@ from om.southbound import Southbound
 
 
 class OrderManager:
-    """The order manager of one run: the entry point is :meth:`submit`."""
+    """The order manager of one run: the entry point is :meth:`submit`.
+
+    ``policies`` maps an element kind to ROM's retry policy towards it (none: one try,
+    no timeout); ``fallout_queue`` is the operations team (none: items fail for good at
+    once); ``on_item_failure`` is the order policy: ``partial`` completes what can
+    complete, ``fail_order`` undoes the whole order when one item fails.
+    """
 
     def __init__(self, env: simpy.Environment, catalog: Catalog, network: Network,
-                 southbound: Southbound, bus: EventBus | None = None) -> None:
+                 southbound: Southbound, bus: EventBus | None = None,
+                 policies: dict[str, RetryPolicy] | None = None,
+                 fallout_queue: FalloutQueue | None = None,
+                 rng: random.Random | None = None,
+                 on_item_failure: str = "partial") -> None:
         self.env = env
         self.catalog = catalog
         self.network = network
@@ -27,9 +40,12 @@ class OrderManager:
         self.products = ProductInventory()
         self.services = ServiceInventory()
         self.resources = ResourceInventory()
-        self.rom = Rom(env, network, southbound, self.resources, self.bus)
+        self.fallout_queue = fallout_queue
+        self.rom = Rom(env, network, southbound, self.resources, self.bus, policies,
+                       fallout_queue, rng)
         self.som = Som(env, self.rom, self.services, self.bus)
         self.com = Com(env, catalog, network, self.som, self.products, self.bus)
+        self.com.on_item_failure = on_item_failure
 
     def submit(self, order: ProductOrder) -> simpy.Process:
         return self.com.submit(order)

@@ -3,12 +3,19 @@
 For each item, in catalog order: reserve the slots its RFS draws from (ONT id on the
 serving PON port, C-VLAN under the line card's S-VLAN, BNG session, IPv4 address,
 telephone number), activate it on its element through the southbound port, then commit
-the reservations. When an item fails, what the order already reserved or activated is
-compensated: deactivated, released, in reverse order.
+the reservations.
+
+Activation follows the adapter's :class:`RetryPolicy`: a request unanswered within the
+timeout, refused, or unreachable is re-sent after an exponential backoff with jitter.
+Activation is idempotent on the element side, so a retry after a lost answer does not
+configure twice. An item that fails for good goes to the fallout work queue (``held``)
+when there is one; a successful manual fix resumes it once. Otherwise it fails, and what
+the order already reserved or activated is compensated, newest first.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Generator
 from typing import Any
 
@@ -16,26 +23,49 @@ import simpy
 
 from network_model import Network, PoolExhausted
 from om.errors import SouthboundError
-from om.events import EventBus
-from om.fallout import FalloutCause, Layer, record_fallout
+from om.events import EventBus, RetryMade
+from om.fallout import (
+    NO_RETRY,
+    RETRYABLE,
+    FalloutCause,
+    FalloutQueue,
+    Layer,
+    RetryPolicy,
+    record_fallout,
+)
 from om.ids import IdSource
 from om.inventory import ResourceInventory
 from om.orders import Action, ResourceOrder, ResourceOrderItem, ServiceOrderItem, State
 from om.southbound import Southbound
 from om.transitions import move
 
+Failure = tuple[FalloutCause, str, tuple[str, int] | None]  # cause, detail, conflict
+
+
+def _defuse(event: simpy.Event) -> None:
+    # An answer that arrives after ROM gave up must not crash the simulation.
+    if not event.ok:
+        event.defused = True
+
 
 class Rom:
     """Fulfils resource orders against the resource inventory and the southbound port."""
 
     def __init__(self, env: simpy.Environment, network: Network, southbound: Southbound,
-                 resources: ResourceInventory, bus: EventBus) -> None:
+                 resources: ResourceInventory, bus: EventBus,
+                 policies: dict[str, RetryPolicy] | None = None,
+                 fallout_queue: FalloutQueue | None = None,
+                 rng: random.Random | None = None) -> None:
         self.env = env
         self.network = network
         self.southbound = southbound
         self.resources = resources
         self.bus = bus
+        self.policies = policies or {}
+        self.fallout_queue = fallout_queue
+        self._rng = rng or random.Random(0)
         self.order_ids = IdSource("RO")
+        self.retries = 0
 
     def decompose(self, service_item: ServiceOrderItem) -> ResourceOrder:
         """The resource order for one service order item: one item per RFS of its CFS."""
@@ -56,42 +86,90 @@ class Rom:
         env, emit = self.env, self.bus.emit
         emit(move(order, State.IN_PROGRESS, env.now))
         done: list[ResourceOrderItem] = []
-        failed: tuple[ResourceOrderItem, FalloutCause, str] | None = None
         for item in order.items:
             emit(move(item, State.IN_PROGRESS, env.now))
-            try:
-                self._reserve(item)
-                item.attempts += 1
-                yield self.southbound.activate(item)
-            except PoolExhausted as exc:
-                failed = (item, FalloutCause.RESOURCE_EXHAUSTED, str(exc))
-                break
-            except SouthboundError as exc:
-                failed = (item, exc.cause, exc.detail or exc.element)
-                break
-            item.activated = True
+            failure = yield from self._fulfil_item(item)
+            if failure is not None:
+                yield from self._compensate([*done, item])
+                emit(move(item, State.FAILED, env.now))
+                for rest in order.items:
+                    if rest.state is State.ACKNOWLEDGED:
+                        emit(move(rest, State.CANCELLED, env.now))
+                order.completion_date_s = env.now
+                emit(move(order, State.FAILED, env.now))
+                return order.state
             for resource in item.reservations:
                 self.resources.commit(resource)
             emit(move(item, State.COMPLETED, env.now))
             done.append(item)
-
-        if failed is None:
-            order.completion_date_s = env.now
-            emit(move(order, State.COMPLETED, env.now))
-            return order.state
-
-        item, cause, detail = failed
-        product_item = order.service_item.product_item
-        record_fallout(self.bus, product_item.order, Layer.ROM, cause, item.key,
-                       item.correlation_id, product_item.offering, env.now, detail)
-        yield from self._compensate([*done, item])
-        emit(move(item, State.FAILED, env.now))
-        for rest in order.items:
-            if rest.state is State.ACKNOWLEDGED:
-                emit(move(rest, State.CANCELLED, env.now))
         order.completion_date_s = env.now
-        emit(move(order, State.FAILED, env.now))
+        emit(move(order, State.COMPLETED, env.now))
         return order.state
+
+    def rollback(self, order: ResourceOrder) -> simpy.Process:
+        """Undo a completed resource order (order policy: fail the whole product order)."""
+        return self.env.process(self._compensate(list(order.items)))
+
+    # -- one item ---------------------------------------------------------------------
+    def _fulfil_item(self, item: ResourceOrderItem
+                     ) -> Generator[simpy.Event, Any, Failure | None]:
+        """Reserve and activate ``item``, with retries and at most one manual fix."""
+        product_item = item.order.service_item.product_item
+        order = product_item.order
+        worked = False
+        while True:
+            failure = yield from self._try(item)
+            if failure is None:
+                return None
+            cause, detail, conflict = failure
+            record_fallout(self.bus, order, Layer.ROM, cause, item.key, item.correlation_id,
+                           product_item.offering, self.env.now, detail)
+            if self.fallout_queue is None or worked:
+                return failure
+            worked = True
+            self.bus.emit(move(item, State.HELD, self.env.now))
+            order.manual_touches += 1
+            fixed = yield self.fallout_queue.work(order.id, item.key, cause)
+            if not fixed:
+                return failure
+            self._repair(item, conflict)
+            self.bus.emit(move(item, State.IN_PROGRESS, self.env.now))
+
+    def _try(self, item: ResourceOrderItem) -> Generator[simpy.Event, Any, Failure | None]:
+        """One round: reserve what is missing, then activate per the adapter's policy."""
+        env = self.env
+        if not item.reservations:
+            try:
+                self._reserve(item)
+            except PoolExhausted as exc:
+                self._release(item)
+                return (FalloutCause.RESOURCE_EXHAUSTED, f"pool {exc} is full", None)
+        policy = self.policies.get(item.spec.element, NO_RETRY)
+        attempt = 0
+        while True:
+            attempt += 1
+            item.attempts += 1
+            item.activated = True  # from now on the element may hold configuration
+            activation = self.southbound.activate(item)
+            try:
+                if policy.has_timeout:
+                    yield activation | env.timeout(policy.timeout_s)
+                    if not activation.triggered:
+                        activation.callbacks.append(_defuse)
+                        raise SouthboundError(item.key, FalloutCause.TIMEOUT, item.target,
+                                              f"no answer within {policy.timeout_s:g} s")
+                else:
+                    yield activation
+                return None
+            except SouthboundError as exc:
+                if exc.cause not in RETRYABLE or attempt >= policy.attempts:
+                    return (exc.cause, exc.detail or exc.element, exc.conflict)
+                self.retries += 1
+                self.bus.emit(RetryMade(item.order.service_item.product_item.order.id,
+                                        item.key, exc.cause.value, attempt, env.now))
+                wait = policy.backoff(attempt, self._rng.random())
+                if wait > 0:
+                    yield env.timeout(wait)
 
     def _reserve(self, item: ResourceOrderItem) -> None:
         port = self.network.serving_port(item.place)
@@ -100,13 +178,37 @@ class Rom:
             item.reservations.append(
                 self.resources.reserve(pool, item.target, item.correlation_id, self.env.now))
 
+    def _release(self, item: ResourceOrderItem) -> None:
+        for resource in reversed(item.reservations):
+            self.resources.release(resource)
+        item.reservations.clear()
+
+    def _repair(self, item: ResourceOrderItem, conflict: tuple[str, int] | None) -> None:
+        """What the operations fix changed: a slot the network already used is
+        reconciled into the inventory (never handed out again), and the item reserves
+        afresh; any other fix simply lets the item try again."""
+        if conflict is None:
+            return
+        for resource in item.reservations:
+            if (resource.pool.name, resource.slot) == conflict:
+                self.resources.reconcile(resource)
+        self._release_except_reconciled(item)
+
+    def _release_except_reconciled(self, item: ResourceOrderItem) -> None:
+        for resource in reversed(item.reservations):
+            if resource.status != "reconciled":
+                self.resources.release(resource)
+        item.reservations.clear()
+
     def _compensate(self, items: list[ResourceOrderItem]
                     ) -> Generator[simpy.Event, Any, None]:
-        """Undo ``items`` newest first: deactivate what was activated, release slots."""
+        """Undo ``items`` newest first: deactivate what may be active, release slots."""
         for item in reversed(items):
             if item.activated:
-                yield self.southbound.deactivate(item)
+                deactivation = self.southbound.deactivate(item)
+                try:
+                    yield deactivation
+                except SouthboundError:
+                    pass  # the element keeps stale configuration: drift for later orders
                 item.activated = False
-            for resource in reversed(item.reservations):
-                self.resources.release(resource)
-            item.reservations.clear()
+            self._release_except_reconciled(item)

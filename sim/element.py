@@ -3,8 +3,13 @@ central platforms.
 
 An element is a SimPy resource of ``max_parallel_edits`` NETCONF sessions. Each request
 waits for a session, takes a sampled configuration latency, and may fail with the
-element's error rate. The element remembers which resources it has configured, so it can
-refuse one that is already in use (the network's truth can drift from the inventory).
+element's error rate for that operation. The element remembers which resources it has
+configured and for whom, so activation is idempotent (a retry after a lost answer
+configures nothing twice) and a resource already used by someone else is refused
+(the network's truth can drift from the inventory).
+
+Faults act on the element from outside (``sim.faults``): it can be down for a window
+(requests fail as unreachable after a connect timeout), or lose or delay answers.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import simpy
 
 from om import FalloutCause, ResourceOrderItem, SouthboundError
 from sim.scenario import ElementSettings
+
+CONNECT_TIMEOUT_S = 10.0  # how long a request to an unreachable element takes to fail
 
 
 class Element:
@@ -31,15 +38,17 @@ class Element:
         self.settings = settings
         self._rng = rng
         self._latency = settings.latency_s.sampler(rng)
-        self._error_rate = settings.error_rate
+        self.error_rates = {"activate": settings.error_rate, **settings.operation_error_rates}
         self._sessions = simpy.Resource(env, capacity=settings.max_parallel_edits)
-        self.configured: set[tuple[str, int]] = set()  # (pool, slot) the element holds
+        self.configured: dict[tuple[str, int], str] = {}  # (pool, slot) -> owner item key
+        self.down = False  # set by an outage fault
+        self.lost_answer_rate = settings.lost_answer_rate
+        self.late_answer_s = settings.late_answer_s
         self.requests = 0
         self.errors = 0
 
-    @property
-    def busy_sessions(self) -> int:
-        return self._sessions.count
+    def reachable(self) -> bool:
+        return not self.down
 
     def activate(self, item: ResourceOrderItem) -> simpy.Event:
         return self.env.process(self._activate(item))
@@ -47,29 +56,45 @@ class Element:
     def deactivate(self, item: ResourceOrderItem) -> simpy.Event:
         return self.env.process(self._deactivate(item))
 
-    def _edit(self) -> Generator[simpy.Event, Any, None]:
-        """Hold one NETCONF session for one configuration latency."""
+    def _edit(self, item: ResourceOrderItem, operation: str
+              ) -> Generator[simpy.Event, Any, None]:
+        """Hold one NETCONF session for one configuration latency; maybe fail."""
+        if not self.reachable():
+            yield self.env.timeout(CONNECT_TIMEOUT_S)
+            raise SouthboundError(item.key, FalloutCause.ELEMENT_UNREACHABLE, self.name,
+                                  "no management connection")
         with self._sessions.request() as session:
             yield session
             yield self.env.timeout(self._latency())
         self.requests += 1
-
-    def _activate(self, item: ResourceOrderItem) -> Generator[simpy.Event, Any, None]:
-        yield from self._edit()
-        if self._error_rate and self._rng.random() < self._error_rate:
+        rate = self.error_rates.get(operation, 0.0)
+        if rate and self._rng.random() < rate:
             self.errors += 1
             raise SouthboundError(item.key, FalloutCause.ELEMENT_ERROR, self.name,
-                                  "edit-config rejected")
+                                  f"{operation} rejected")
+
+    def _activate(self, item: ResourceOrderItem) -> Generator[simpy.Event, Any, None]:
+        yield from self._edit(item, "activate")
+        owner = item.key
         keys = [(r.pool.name, r.slot) for r in item.reservations]
-        clash = [k for k in keys if k in self.configured]
-        if clash:
-            raise SouthboundError(item.key, FalloutCause.INVENTORY_MISMATCH, self.name,
-                                  f"{clash[0][0]} slot {clash[0][1]} already in use")
-        self.configured.update(keys)
+        for key in keys:
+            holder = self.configured.get(key)
+            if holder is not None and holder != owner:
+                raise SouthboundError(item.key, FalloutCause.INVENTORY_MISMATCH, self.name,
+                                      f"{key[0]} slot {key[1]} already in use", key)
+        for key in keys:
+            self.configured[key] = owner
+        if self.lost_answer_rate and self._rng.random() < self.lost_answer_rate:
+            # Applied, but the answer is lost or very late: past any sane ROM timeout.
+            yield self.env.timeout(self.late_answer_s)
 
     def _deactivate(self, item: ResourceOrderItem) -> Generator[simpy.Event, Any, None]:
-        yield from self._edit()
-        self.configured.difference_update((r.pool.name, r.slot) for r in item.reservations)
+        yield from self._edit(item, "deactivate")
+        owner = item.key
+        for r in item.reservations:
+            key = (r.pool.name, r.slot)
+            if self.configured.get(key) == owner:
+                del self.configured[key]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"

@@ -32,7 +32,9 @@ class EmulatedNetwork:
                                               stream(seed, replication, full))
 
         for olt in network.olts:
-            add(Olt, "olt", olt)
+            full = f"olt:{olt}"
+            self.elements[full] = Olt(env, full, scenario.element_settings("olt"),
+                                      stream(seed, replication, full), network, olt)
         for bng in network.bngs:
             add(Bng, "bng", bng)
             add(Dhcp, "dhcp", bng)

@@ -8,7 +8,7 @@ get one error naming the file, the field path and the reason, never a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -16,17 +16,36 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from network_model import NetworkSize, Roster
 from om import Catalog, CatalogError, ScenarioError, load_catalog
 from sim.distributions import Distribution, LogNormal, Triangular, Uniform
+from sim.faults import Fault
 
 _STRICT = ConfigDict(extra="forbid")
 
 
+class RetrySettings(BaseModel):
+    """ROM's policy towards one adapter: tries, timeout, exponential backoff, jitter."""
+
+    model_config = _STRICT
+    attempts: int = Field(3, ge=1, le=100)
+    timeout_s: float = Field(60.0, gt=0)
+    backoff_s: float = Field(30.0, ge=0)
+    backoff_factor: float = Field(2.0, ge=1)
+    jitter: float = Field(0.2, ge=0, lt=1)
+
+
 class ElementSettings(BaseModel):
-    """How an element kind behaves: configuration latency, NETCONF sessions, errors."""
+    """How an element kind behaves: configuration latency, NETCONF sessions, errors,
+    lost answers, and ROM's retry policy towards it."""
 
     model_config = _STRICT
     latency_s: Distribution = LogNormal(dist="lognormal", mean=3.0, sd=1.5)
     max_parallel_edits: int = Field(4, ge=1, le=100000)
-    error_rate: float = Field(0.0, ge=0, le=1)
+    error_rate: float = Field(0.0, ge=0, le=1, description="activation error probability")
+    operation_error_rates: dict[Literal["activate", "deactivate", "modify"],
+                                Annotated[float, Field(ge=0, le=1)]] = {}
+    lost_answer_rate: float = Field(0.0, ge=0, le=1,
+                                    description="share of answers lost or very late")
+    late_answer_s: float = Field(3600.0, gt=0, description="delay of a lost answer")
+    retry: RetrySettings = RetrySettings()
 
 
 class WorkforceSettings(Roster):
@@ -35,6 +54,36 @@ class WorkforceSettings(Roster):
     travel_min: Distribution = Uniform(dist="uniform", low=15, high=45)
     install_min: Distribution = Triangular(dist="triangular", low=90, mode=120, high=180)
     appointment_lead_days: Distribution = Uniform(dist="uniform", low=1, high=5)
+    no_show_rate: float = Field(0.0, ge=0, le=1, description="customer not home at a visit")
+    reschedules: int = Field(2, ge=0, le=20, description="new appointments after no-shows")
+
+
+class OperationsSettings(BaseModel):
+    """The operations team working the fallout queue."""
+
+    model_config = _STRICT
+    enabled: bool = True
+    staff: int = Field(4, ge=1, le=10000)
+    handling_min: Distribution = LogNormal(dist="lognormal", mean=45, sd=20)
+    fix_success: float = Field(0.8, ge=0, le=1, description="probability a manual fix works")
+
+
+class OrderManagementSettings(BaseModel):
+    """How the order manager reacts to failures."""
+
+    model_config = _STRICT
+    retries: bool = Field(True, description="false: one try per request, no retry")
+    on_item_failure: Literal["partial", "fail_order"] = "partial"
+    operations: OperationsSettings = OperationsSettings()
+
+
+class ChurnSettings(BaseModel):
+    """Customers leave after a holding time: a cease order returns their resources."""
+
+    model_config = _STRICT
+    holding_days: Distribution | None = None
+    cease_all_at_end: bool = Field(
+        False, description="cease every customer at the end and drain (leak checks)")
 
 
 class Arrival(BaseModel):
@@ -60,9 +109,13 @@ class Scenario(BaseModel):
     workforce: WorkforceSettings = WorkforceSettings()
     elements: dict[str, ElementSettings] = {}
     arrivals: list[Arrival] = Field(min_length=1)
+    order_management: OrderManagementSettings = OrderManagementSettings()
+    churn: ChurnSettings = ChurnSettings()
+    faults: list[Fault] = []
     thresholds: list[str] = []
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _source: str = PrivateAttr(default="<scenario>")
     _catalog: Catalog | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
@@ -96,6 +149,7 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>",
             f"{source}: {'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}"
             for e in exc.errors())) from None
     scenario._base_dir = base_dir or Path.cwd()
+    scenario._source = source
     try:
         catalog = scenario.load_catalog()
     except CatalogError as exc:

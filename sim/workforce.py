@@ -17,10 +17,14 @@ from typing import Any
 import simpy
 
 from network_model import TechnicianSpec
-from om import ResourceOrderItem
+from om import FalloutCause, ResourceOrderItem, SouthboundError
 from sim.scenario import WorkforceSettings
 
 DAY_S = 86400.0
+ABSENCE_CHECK_S = 3600.0  # an absent technician looks again after this long
+
+
+NO_SHOW_WAIT_S = 15 * 60.0  # a technician waits this long at the door before leaving
 
 
 class Job:
@@ -41,10 +45,12 @@ class Technician:
     (hours of the day, every day).
     """
 
-    def __init__(self, env: simpy.Environment, spec: TechnicianSpec, crew: Workforce) -> None:
+    def __init__(self, env: simpy.Environment, spec: TechnicianSpec, crew: Workforce,
+                 index: int) -> None:
         self.env = env
         self.spec = spec
         self.crew = crew
+        self.index = index  # the first ``crew.absent`` technicians are off (a fault)
         self.busy_s = 0.0
         self.jobs = 0
         self._start_s = spec.shift_start_hour * 3600.0
@@ -55,6 +61,9 @@ class Technician:
     def _work(self) -> Generator[simpy.Event, Any, None]:
         env, queue, crew = self.env, self.crew.queue, self.crew
         while True:
+            if self.index < crew.absent:
+                yield env.timeout(ABSENCE_CHECK_S)
+                continue
             if self._all_day:
                 job = yield queue.get()
             else:
@@ -76,11 +85,22 @@ class Technician:
             crew.waits_s.append(started - job.queued_s)
             job.item.appointment = (self.spec.name, started)
             crew.on_job += 1
-            yield env.timeout(crew.travel_s() + crew.install_s())
+            if crew.no_show_rate and crew.rng.random() < crew.no_show_rate:
+                yield env.timeout(crew.travel_s() + NO_SHOW_WAIT_S)
+                outcome: SouthboundError | None = SouthboundError(
+                    job.item.key, FalloutCause.CUSTOMER_NOT_HOME, self.spec.name,
+                    "nobody home at the appointment")
+            else:
+                yield env.timeout(crew.travel_s() + crew.install_s())
+                outcome = None
             crew.on_job -= 1
             self.busy_s += env.now - started
             self.jobs += 1
-            job.done.succeed()
+            if outcome is None:
+                job.done.succeed()
+            else:
+                crew.no_shows += 1
+                job.done.fail(outcome)
 
 
 class Workforce:
@@ -96,11 +116,15 @@ class Workforce:
         self.queue: simpy.Store = simpy.Store(env)
         self.waits_s: list[float] = []  # queue wait of each job a technician took
         self.on_job = 0  # technicians busy right now
+        self.absent = 0  # technicians off (sick, storm duty): a fault sets this
+        self.no_shows = 0
+        self.no_show_rate = settings.no_show_rate
+        self.rng = rng
         travel, install = settings.travel_min.sampler(rng), settings.install_min.sampler(rng)
         self.travel_s = lambda: 60.0 * travel()
         self.install_s = lambda: 60.0 * install()
         self._lead_s = settings.appointment_lead_days.sampler(rng)
-        self.technicians = [Technician(env, spec, self) for spec in technicians]
+        self.technicians = [Technician(env, spec, self, i) for i, spec in enumerate(technicians)]
 
     def activate(self, item: ResourceOrderItem) -> simpy.Event:
         return self.env.process(self._visit(item))

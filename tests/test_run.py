@@ -48,7 +48,7 @@ def test_allocated_resources_match_inventory_exactly(small_scenario):
     for element in run.emulated.elements.values():
         held = {(r.pool.name, r.slot) for r in inventory.by_id.values()
                 if r.element == element.name and r.status == "available"}
-        assert element.configured == held
+        assert set(element.configured) == held
 
 
 def test_completed_products_have_services_and_resources(small_scenario):
