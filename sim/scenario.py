@@ -55,6 +55,8 @@ class WorkforceSettings(Roster):
     install_min: Distribution = Triangular(dist="triangular", low=90, mode=120, high=180)
     appointment_lead_days: Distribution = Uniform(dist="uniform", low=1, high=5)
     no_show_rate: float = Field(0.0, ge=0, le=1, description="customer not home at a visit")
+    no_show_per_wait_day: float = Field(
+        0.0, ge=0, le=1, description="added no-show probability per day a visit waited")
     reschedules: int = Field(2, ge=0, le=20, description="new appointments after no-shows")
 
 

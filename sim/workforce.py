@@ -85,7 +85,10 @@ class Technician:
             crew.waits_s.append(started - job.queued_s)
             job.item.appointment = (self.spec.name, started)
             crew.on_job += 1
-            if crew.no_show_rate and crew.rng.random() < crew.no_show_rate:
+            # The longer a visit was postponed, the likelier nobody is home for it.
+            no_show = crew.no_show_rate + crew.no_show_per_wait_day * (
+                (started - job.queued_s) / DAY_S)
+            if no_show and crew.rng.random() < no_show:
                 yield env.timeout(crew.travel_s() + NO_SHOW_WAIT_S)
                 outcome: SouthboundError | None = SouthboundError(
                     job.item.key, FalloutCause.CUSTOMER_NOT_HOME, self.spec.name,
@@ -119,6 +122,7 @@ class Workforce:
         self.absent = 0  # technicians off (sick, storm duty): a fault sets this
         self.no_shows = 0
         self.no_show_rate = settings.no_show_rate
+        self.no_show_per_wait_day = settings.no_show_per_wait_day
         self.rng = rng
         travel, install = settings.travel_min.sampler(rng), settings.install_min.sampler(rng)
         self.travel_s = lambda: 60.0 * travel()
