@@ -153,8 +153,8 @@ class Rom:
             activation = self.southbound.activate(item)
             try:
                 if policy.has_timeout:
-                    yield activation | env.timeout(policy.timeout_s)
-                    if not activation.triggered:
+                    answered = yield activation | env.timeout(policy.timeout_s)
+                    if activation not in answered:
                         activation.callbacks.append(_defuse)
                         raise SouthboundError(item.key, FalloutCause.TIMEOUT, item.target,
                                               f"no answer within {policy.timeout_s:g} s")
