@@ -33,6 +33,7 @@ class Arrivals:
         self.addresses = [a.id for a in network.addresses]
         self.taken: set[str] = set()
         self.on_submit = on_submit
+        self.stopped = False  # set when the run drains: no new orders
         self._address_rng = stream(seed, replication, "arrivals:addresses")
         self._fake = Faker(scenario.network.locale)
         self._fake.seed_instance(stream(seed, replication, "arrivals:customers").getrandbits(32))
@@ -48,6 +49,8 @@ class Arrivals:
         bulk = arrival.sites > 1
         while True:
             yield env.timeout(rng.expovariate(rate_s))
+            if self.stopped:
+                return
             items = [ProductOrderItem(str(i + 1), Action.ADD, arrival.offering,
                                       self._free_address())
                      for i in range(arrival.sites)]

@@ -16,6 +16,7 @@ from network_model import generate_network
 from om import Catalog, EventBus, OrderManager
 from om.fallout import FalloutQueue, RetryPolicy
 from sim.arrivals import Arrivals
+from sim.churn import Churn, drain
 from sim.faults import inject_faults
 from sim.metrics import DAY_S, Metrics
 from sim.network import EmulatedNetwork
@@ -33,6 +34,9 @@ class Run:
     metrics: Metrics
     seed: int
     replication: int
+    arrivals: Arrivals | None = None
+    churn: Churn | None = None
+    free_at_start: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,15 @@ class RunReport:
         return json.dumps(self.data, indent=2)
 
 
-def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Run:
-    """Build (but do not run) one replication of ``scenario``."""
+def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
+              env: simpy.Environment | None = None, arrivals: bool = True) -> Run:
+    """Build (but do not run) one replication of ``scenario``.
+
+    Live mode passes its own real-time ``env`` and, unless asked for background traffic,
+    ``arrivals=False`` so that orders come only from the API.
+    """
     seed = scenario.seed if seed is None else seed
-    env = simpy.Environment()
+    env = simpy.Environment() if env is None else env
     catalog = scenario.load_catalog()
     # The network is design data: the same for every replication of a seed.
     network = generate_network(scenario.network, seed, scenario.workforce)
@@ -66,8 +75,15 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0)
                   stream(seed, replication, "faults"), scenario._source)
     metrics = Metrics(env, om, network, emulated, scenario.duration_days * DAY_S,
                       scenario.warmup_days * DAY_S)
-    Arrivals(env, om, network, scenario, seed, replication, metrics.order_submitted)
-    return Run(env, om, emulated, metrics, seed, replication)
+    sources = None
+    if arrivals:
+        sources = Arrivals(env, om, network, scenario, seed, replication,
+                           metrics.order_submitted)
+    churn = Churn(env, om, scenario, stream(seed, replication, "churn"),
+                  metrics.order_submitted)
+    run = Run(env, om, emulated, metrics, seed, replication, sources, churn)
+    run.free_at_start = {p.name: p.free for p in network.all_pools()}
+    return run
 
 
 def retry_policies(scenario: Scenario, catalog: Catalog) -> dict[str, RetryPolicy]:
@@ -110,7 +126,33 @@ def run_scenario(scenario: Scenario, seed: int | None = None, replication: int =
     started = time.perf_counter()
     run = build_run(scenario, seed, replication)
     run.env.run(until=scenario.duration_days * DAY_S)
-    return finish(run, scenario, time.perf_counter() - started)
+    report = finish(run, scenario, time.perf_counter() - started)
+    if scenario.churn.cease_all_at_end:
+        report.data["drain"] = drain_and_check(run)
+    return report
+
+
+def drain_and_check(run: Run) -> dict[str, Any]:
+    """Cease every customer after the run and check that every pool is back to its
+    starting free count (less the slots reconciled as used by the network) and that
+    elements hold nothing but that drift."""
+    if run.arrivals is not None:
+        run.arrivals.stopped = True
+    assert run.churn is not None and run.free_at_start is not None
+    result = drain(run.env, run.churn, lambda: run.metrics.in_system)
+    reconciled: dict[str, int] = {}
+    for r in run.om.resources.reconciled():
+        reconciled[r.pool.name] = reconciled.get(r.pool.name, 0) + 1
+    not_back = sorted(
+        pool.name for pool in run.om.network.all_pools()
+        if pool.free + reconciled.get(pool.name, 0) != run.free_at_start[pool.name]
+        and pool.limit == pool.capacity)
+    stale = sum(1 for e in run.emulated.elements.values()
+                for owner in e.configured.values() if owner != "drift")
+    result.update({"pools_not_back": len(not_back), "pools_not_back_examples": not_back[:5],
+                   "resources_held": len(run.om.resources)
+                   - sum(reconciled.values()), "element_config_left": stale})
+    return result
 
 
 def finish(run: Run, scenario: Scenario, wall_seconds: float) -> RunReport:

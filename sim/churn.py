@@ -1,0 +1,81 @@
+"""Churn: customers leave after a holding time, and a cease order returns what they
+held to the pools. Also the end-of-run drain that ceases every customer, used to prove
+that no resource leaks.
+
+With Poisson arrivals, exponential holding times and no retries or fallout queue, a
+single PON port of c ONT ids is an M/M/c/c loss system (Erlang B).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from om import Action, BillingStarted, OrderManager, ProductOrder, ProductOrderItem
+from sim.scenario import Scenario
+
+DAY_S = 86400.0
+CEASE = "cease"
+
+
+class Churn:
+    """Schedules a cease order for each product when its holding time is up."""
+
+    def __init__(self, env: simpy.Environment, om: OrderManager, scenario: Scenario,
+                 rng: random.Random, on_submit: Callable[[ProductOrder, str], None]) -> None:
+        self.env = env
+        self.om = om
+        self.on_submit = on_submit
+        self.stopped = False
+        self.ceasing: set[str] = set()  # product ids with a cease order submitted
+        holding = scenario.churn.holding_days
+        self._holding_days = holding.sampler(rng) if holding is not None else None
+        if self._holding_days is not None:
+            om.bus.subscribe(BillingStarted, self._on_billing)
+
+    def _on_billing(self, event: BillingStarted) -> None:
+        assert self._holding_days is not None
+        for product_id in event.product_ids:
+            self.env.process(self._hold(product_id, self._holding_days() * DAY_S))
+
+    def _hold(self, product_id: str, holding_s: float) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(holding_s)
+        if not self.stopped:
+            self.cease(product_id)
+
+    def cease(self, product_id: str) -> ProductOrder | None:
+        """Submit a cease order for one active product (at most one per product)."""
+        product = self.om.products.products.get(product_id)
+        if product is None or product.status != "active" or product_id in self.ceasing:
+            return None
+        self.ceasing.add(product_id)
+        item = ProductOrderItem("1", Action.DELETE, product.offering, product.place,
+                                product_id=product_id)
+        order = self.om.com.new_order([item], customer=product.customer, category=CEASE)
+        self.on_submit(order, f"{product.offering} [{CEASE}]")
+        self.om.submit(order)
+        return order
+
+
+def drain(env: simpy.Environment, churn: Churn, in_flight: Callable[[], int],
+          max_days: float = 365.0) -> dict[str, Any]:
+    """Stop new orders, let every order in flight end, cease every active product and let
+    those cease orders end too. Returns how long it took and how many were ceased."""
+    churn.stopped = True
+    started = env.now
+    deadline = env.now + max_days * DAY_S
+    ceased = 0
+    while env.now < deadline:
+        while in_flight() and env.now < deadline:
+            env.run(until=min(deadline, env.now + DAY_S))
+        active = [p for p in churn.om.products.products.values()
+                  if p.status == "active" and p.id not in churn.ceasing]
+        if not active:
+            break
+        for product in active:
+            ceased += churn.cease(product.id) is not None
+    return {"ceased": ceased, "days": round((env.now - started) / DAY_S, 3),
+            "orders_in_flight": in_flight()}
