@@ -37,6 +37,13 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
         kpis.add_row(f"  fallout: {cause}", f"{n:,}")
     for layer, n in f["by_layer"].items():
         kpis.add_row(f"  fallout in {layer}", f"{n:,}")
+    if "fallout_queue" in report:
+        q = report["fallout_queue"]
+        kpis.add_row("manual touches (fixed)", f"{report['manual_touches']:,} ({q['fixed']:,})")
+        kpis.add_row("time in fallout queue p50 / p90 (h)",
+                     f"{q['hours_p50']:.1f} / {q['hours_p90']:.1f}")
+        kpis.add_row("retries made", f"{report['retries']:,}")
+        kpis.add_row("resources leaked", f"{report['resources']['leaked']:,}")
     console.print(kpis)
 
     util = Table(title="Utilisation", show_header=True)
@@ -54,3 +61,32 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
     util.add_row("technicians", f"{w['technicians']:,}", f"{w['backlog_end']:,} waiting",
                  f"{w['busy_share']:.1%}", f"wait {w['queue_wait_hours_mean']:.1f} h")
     console.print(util)
+
+
+# The metrics a replicated run shows on the terminal; every one is in summary.json.
+HEADLINE_METRICS = (
+    "orders.submitted", "orders.completed", "orders.failed", "orders.in_flight",
+    "throughput.completed_per_day", "cycle_time_hours.mean", "cycle_time_hours.p50",
+    "cycle_time_hours.p90", "cycle_time_hours.p99", "flow_through_rate", "fallout.rate",
+    "manual_touches", "in_system.orders_mean", "utilisation.workforce.busy_share",
+    "utilisation.workforce.queue_wait_hours_mean", "utilisation.ipv4_address.peak",
+)
+
+
+def print_estimates(title: str, estimates: dict[str, Any], console: Console | None = None
+                    ) -> None:
+    """Print mean, sd and 95 % CI of the headline metrics and the fallout breakdowns.
+
+    ``estimates`` maps dotted metric paths to :class:`sim.stats.Estimate`.
+    """
+    console = console or Console()
+    shown = [m for m in HEADLINE_METRICS if m in estimates] + sorted(
+        m for m in estimates if m.startswith(("fallout.by_cause.", "fallout.by_layer.")))
+    table = Table(title=title, show_header=True)
+    table.add_column("metric", overflow="fold")
+    for col in ("mean", "sd", "95% CI"):
+        table.add_column(col, justify="right")
+    for m in shown:
+        e = estimates[m]
+        table.add_row(m, f"{e.mean:,.4g}", f"{e.sd:,.3g}", f"{e.low:,.4g} .. {e.high:,.4g}")
+    console.print(table)
