@@ -24,10 +24,52 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="write the JSON report here "
                      "(default: reports/<scenario>-seed<N>.json)")
     run.add_argument("--quiet", action="store_true", help="no summary on the terminal")
+    _replication_options(run, default=1)
+    run.add_argument("--out-dir", type=Path, help="write a run directory (summary.json and "
+                     "one report per replication) for 'omsim report'")
+
+    sweep = sub.add_parser("sweep", help="run a scenario over a grid of parameter values")
+    sweep.add_argument("scenario", type=Path)
+    sweep.add_argument("--set", dest="axes", action="append", required=True,
+                       metavar="PATH=V1,V2,...", help="a scenario field and its values, "
+                       "e.g. workforce.technicians=10,20,30 (repeat for a grid)")
+    sweep.add_argument("--metric", dest="metrics", action="append", metavar="PATH",
+                       help="metric to plot (repeatable; default: fallout rate, cycle time "
+                       "p90, flow-through, workforce busy share)")
+    sweep.add_argument("--out", type=Path, required=True, help="directory for sweep.csv, "
+                       "sweep.json and sweep.png")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    _replication_options(sweep, default=5)
+
+    check = sub.add_parser("check", help="CI gate: thresholds and baseline, with confidence")
+    check.add_argument("scenarios", type=Path, nargs="+", metavar="scenario")
+    check.add_argument("--baseline", type=Path, help="baseline file from 'omsim baseline'")
+    check.add_argument("--junit", type=Path, help="write JUnit XML here")
+    check.add_argument("--quiet", action="store_true", help="print failures only")
+    _replication_options(check, default=5)
+
+    baseline = sub.add_parser("baseline", help="write a baseline for 'omsim check --baseline'")
+    baseline.add_argument("scenarios", type=Path, nargs="+", metavar="scenario")
+    baseline.add_argument("-o", "--out", type=Path, required=True)
+    baseline.add_argument("--quiet", action="store_true", help="no progress bar")
+    _replication_options(baseline, default=5)
+
+    report = sub.add_parser("report", help="HTML report with plots of a run directory")
+    report.add_argument("run_dir", type=Path, help="written by 'omsim run --out-dir'")
+    report.add_argument("-o", "--out", type=Path, default=Path("report.html"))
 
     validate = sub.add_parser("validate", help="check a scenario file and its catalog")
     validate.add_argument("scenario", type=Path)
     return parser
+
+
+def _replication_options(p: argparse.ArgumentParser, default: int) -> None:
+    p.add_argument("--replications", type=int, default=default,
+                   help=f"independent replications (default {default})")
+    p.add_argument("--workers", type=int, help="local processes (default: one per CPU)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local processes, or a dask.distributed cluster")
+    p.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://10.0.0.5:8786")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,12 +93,17 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
                       f"'{catalog.name}' with {len(catalog.offerings)} offerings")
         return 0
 
+    if args.command in ("sweep", "check", "baseline", "report") or (
+            args.command == "run" and (args.replications > 1 or args.out_dir)):
+        return _with_confidence(args, console)
+
     if args.command == "run":
         from sim.harness import run_scenario
         from sim.summary import print_summary
 
         scenario = load_scenario(args.scenario)
-        report = run_scenario(scenario, seed=args.seed)
+        with Console(stderr=True, quiet=args.quiet).status(f"running {scenario.name}"):
+            report = run_scenario(scenario, seed=args.seed)
         out = args.out or Path("reports") / f"{scenario.name}-seed{report['seed']}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report.data, indent=2) + "\n")
@@ -65,6 +112,88 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             console.print(f"report written to {out}")
         return 0
     return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def _with_confidence(args: argparse.Namespace, console: Console) -> int:
+    """Replications, sweeps, the CI gate and the HTML report."""
+    from sim.replicate import progress_bar, replicate
+    from sim.scenario import load_scenario
+
+    parallel = {"workers": args.workers, "executor": args.executor,
+                "scheduler": args.scheduler} if args.command != "report" else {}
+
+    if args.command == "run":
+        from sim.summary import print_estimates
+
+        scenario = load_scenario(args.scenario)
+        with progress_bar(f"{scenario.name}: replications", args.quiet) as progress:
+            runs = replicate(scenario, args.replications, seed=args.seed, progress=progress,
+                             **parallel)
+        if args.out_dir:
+            runs.write(args.out_dir)
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(runs.summary_json(), indent=1) + "\n")
+        if not args.quiet:
+            print_estimates(f"{scenario.name}: {args.replications} replications, seed "
+                            f"{runs.seed} ({runs.wall_seconds:.1f} s wall)",
+                            runs.summary.flat(), console)
+            for where in (args.out_dir, args.out):
+                if where:
+                    console.print(f"written to {where}")
+        return 0
+
+    if args.command == "sweep":
+        from sim.sweep import DEFAULT_METRICS, parse_set, run_sweep, write_sweep
+
+        axes = [parse_set(spec) for spec in args.axes]
+        with progress_bar("sweep", args.quiet) as progress:
+            results = run_sweep(args.scenario, axes, args.replications, progress=progress,
+                                **parallel)
+        paths = write_sweep(args.out, axes, results, args.metrics or DEFAULT_METRICS)
+        if not args.quiet:
+            console.print("sweep written to " + ", ".join(str(p) for p in paths.values()))
+        return 0
+
+    if args.command in ("check", "baseline"):
+        from sim import check
+
+        baselines = None
+        if args.command == "check" and args.baseline:
+            baselines = check.load_baseline(args.baseline)
+        results, entries = [], {}
+        for path in args.scenarios:
+            scenario = load_scenario(path)
+            thresholds = check.parse_thresholds(scenario.thresholds, str(path))
+            with progress_bar(f"{scenario.name}: replications", args.quiet) as progress:
+                runs = replicate(scenario, args.replications, progress=progress, **parallel)
+            if args.command == "baseline":
+                entries[scenario.name] = check.baseline_entry(runs)
+                continue
+            stored = baselines.get(scenario.name) if baselines is not None else None
+            if baselines is not None and stored is None:
+                raise OmsimError(f"{args.baseline}: no baseline for scenario "
+                                 f"'{scenario.name}' (it has: {', '.join(baselines)})")
+            result = check.check_replications(runs, thresholds, str(path), stored)
+            results.append(result)
+            if not args.quiet or result.failed:
+                check.print_check(result, console)
+        if args.command == "baseline":
+            check.write_baseline(args.out, entries)
+            if not args.quiet:
+                console.print(f"baseline of {', '.join(entries)} written to {args.out}")
+            return 0
+        if args.junit:
+            check.write_junit(args.junit, results)
+        return 1 if any(r.failed for r in results) else 0
+
+    if args.command == "report":
+        from sim.report_html import write_report
+
+        write_report(args.run_dir, args.out)
+        console.print(f"report written to {args.out}")
+        return 0
+    return 2  # pragma: no cover
 
 
 if __name__ == "__main__":  # pragma: no cover

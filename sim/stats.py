@@ -95,6 +95,16 @@ class Estimate:
     level: float = 0.95
 
     @property
+    def lower(self) -> float:
+        """The lower end of the confidence interval (``low``), for readable asserts."""
+        return self.low
+
+    @property
+    def upper(self) -> float:
+        """The upper end of the confidence interval (``high``): ``r.fallout.rate.upper``."""
+        return self.high
+
+    @property
     def half_width(self) -> float:
         """Half the width of the confidence interval, in the unit of the values."""
         return (self.high - self.low) / 2.0

@@ -1,0 +1,222 @@
+"""The CI regression gate: a scenario's thresholds and a stored baseline, judged on
+replications so that a build fails on a real regression and not on noise.
+
+Thresholds are the scenario's ``thresholds:`` list, k6-style (``fallout.rate < 0.12``).
+A threshold fails only when the whole 95 % confidence interval lies past the limit; a
+mean past the limit with an interval that still reaches it is *inconclusive* and does
+not fail the build (run more replications to decide).
+
+A baseline file (``omsim baseline``) keeps, per scenario, every metric's value in each
+replication. ``omsim check --baseline`` runs the scenario again and flags a metric that
+got significantly worse under a one-sided Welch t-test. The level is split over the
+metrics gated (Bonferroni), so checking five metrics does not multiply false alarms.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from om import OmsimError
+from sim.replicate import Replications
+from sim.stats import (
+    Estimate,
+    Threshold,
+    ThresholdResult,
+    evaluate_threshold,
+    junit_xml,
+    mean_ci,
+    parse_threshold,
+    welch_worse,
+)
+
+BASELINE_FORMAT = 1
+ALPHA = 0.05
+
+# Metrics a baseline comparison gates by default, and which way is worse.
+HIGHER_IS_WORSE: dict[str, bool] = {
+    "fallout.rate": True,
+    "cycle_time_hours.mean": True,
+    "cycle_time_hours.p90": True,
+    "flow_through_rate": False,
+    "throughput.completed_per_day": False,
+}
+
+
+@dataclass(frozen=True)
+class Regression:
+    """One metric compared with its baseline: worse with confidence, or not."""
+
+    metric: str
+    higher_is_worse: bool
+    baseline_mean: float
+    current: Estimate  # this run's estimate of the metric
+    p_value: float
+    significant: bool
+
+    @property
+    def current_mean(self) -> float:
+        return self.current.mean
+
+    @property
+    def change(self) -> float:
+        """Current minus baseline mean, in the metric's unit."""
+        return self.current_mean - self.baseline_mean
+
+
+@dataclass
+class CheckResult:
+    """The verdicts for one scenario: its thresholds and its baseline comparison."""
+
+    scenario: str
+    replications: int
+    thresholds: list[ThresholdResult] = field(default_factory=list)
+    regressions: list[Regression] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return (any(r.verdict == "fail" for r in self.thresholds)
+                or any(r.significant for r in self.regressions))
+
+    def cases(self) -> list[ThresholdResult]:
+        """Thresholds and baseline comparisons as test cases for JUnit XML.
+
+        A baseline comparison reads as the gate "metric no worse than the baseline
+        mean"; it fails only when Welch's test says the change is significant.
+        """
+        cases = list(self.thresholds)
+        for r in self.regressions:
+            op = "<=" if r.higher_is_worse else ">="
+            gate = Threshold(r.metric, op, r.baseline_mean,
+                             f"{r.metric} {op} baseline {r.baseline_mean:.6g} "
+                             f"(Welch p={r.p_value:.3g})")
+            verdict = "fail" if r.significant else (
+                "inconclusive" if not gate.holds(r.current_mean) else "pass")
+            margin = r.change if r.higher_is_worse else -r.change
+            cases.append(ThresholdResult(gate, r.current, verdict, margin))
+        return cases
+
+
+def parse_thresholds(exprs: Sequence[str], source: str) -> list[Threshold]:
+    """The scenario's ``thresholds:`` list, parsed; errors name the file and entry."""
+    out = []
+    for n, expr in enumerate(exprs):
+        try:
+            out.append(parse_threshold(expr))
+        except ValueError as exc:
+            raise OmsimError(f"{source}: thresholds.{n}: {exc}") from None
+    return out
+
+
+def check_replications(runs: Replications, thresholds: Sequence[Threshold], source: str,
+                       baseline: Mapping[str, Any] | None = None) -> CheckResult:
+    """Judge one scenario's replications against thresholds and an optional baseline."""
+    values = runs.values()
+    result = CheckResult(runs.scenario, len(runs.reports))
+    for n, t in enumerate(thresholds):
+        if t.metric not in values:
+            raise OmsimError(f"{source}: thresholds.{n}: '{t.metric}' is not a metric of "
+                             f"the report ({_near(t.metric, values)})")
+        result.thresholds.append(evaluate_threshold(t, mean_ci(values[t.metric])))
+    if baseline is not None:
+        result.regressions = compare_with_baseline(values, baseline, thresholds)
+    return result
+
+
+def compare_with_baseline(values: Mapping[str, Sequence[float]], baseline: Mapping[str, Any],
+                          thresholds: Sequence[Threshold] = ()) -> list[Regression]:
+    """Welch-test each gated metric of ``values`` against the baseline's replications.
+
+    Gated: the default metrics plus every metric a threshold names (its direction from
+    the operator: ``<`` means higher is worse).
+    """
+    gated = dict(HIGHER_IS_WORSE)
+    for t in thresholds:
+        gated[t.metric] = t.op in ("<", "<=")
+    old = baseline["values"]
+    present = [m for m in gated if m in old and m in values]
+    alpha = ALPHA / max(1, len(present))
+    out = []
+    for metric in present:
+        before, now = old[metric], values[metric]
+        if len(before) < 2 or len(now) < 2:
+            raise OmsimError(f"baseline comparison of {metric} needs at least 2 replications "
+                             f"on each side (baseline {len(before)}, now {len(now)})")
+        worse, p = welch_worse(before, now, gated[metric], alpha)
+        out.append(Regression(metric, gated[metric], sum(before) / len(before),
+                              mean_ci(now), p, worse))
+    return out
+
+
+def baseline_entry(runs: Replications) -> dict[str, Any]:
+    """What a baseline keeps for one scenario: every metric's value per replication."""
+    return {"seed": runs.seed, "replications": len(runs.reports), "values": runs.values()}
+
+
+def write_baseline(path: Path, entries: Mapping[str, dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"omsim_baseline": BASELINE_FORMAT, "scenarios": entries},
+                               indent=1) + "\n")
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """Read a baseline file; the error names the file and what is wrong with it."""
+    try:
+        raw = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise OmsimError(f"{path}: baseline file not found (write one with "
+                         f"'omsim baseline SCENARIO -o {path}')") from None
+    except json.JSONDecodeError as exc:
+        raise OmsimError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(raw, dict) or raw.get("omsim_baseline") != BASELINE_FORMAT \
+            or not isinstance(raw.get("scenarios"), dict):
+        raise OmsimError(f"{path}: not an omsim baseline file (expected "
+                         f"'omsim_baseline: {BASELINE_FORMAT}' and a 'scenarios' mapping)")
+    return raw["scenarios"]
+
+
+def write_junit(path: Path, results: Sequence[CheckResult]) -> None:
+    """One JUnit test suite per scenario, one test case per gate."""
+    suites = [junit_xml(r.scenario, r.cases()) for r in results]
+    body = "".join(s.split("?>", 1)[1].lstrip("\n") if s.startswith("<?xml") else s
+                   for s in suites)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("<?xml version='1.0' encoding='utf-8'?>\n<testsuites>\n" + body
+                    + "</testsuites>\n")
+
+
+def _near(metric: str, values: Mapping[str, Any]) -> str:
+    head = metric.split(".", 1)[0]
+    similar = [p for p in values if p.startswith(head + ".") or p == head]
+    if similar:
+        return "known under " + head + ": " + ", ".join(similar[:12])
+    return "top-level metrics: " + ", ".join(sorted({p.split('.', 1)[0] for p in values}))
+
+
+def print_check(result: CheckResult, console: Console) -> None:
+    """Each gate with its estimate and verdict; violations say by how much."""
+    table = Table(title=f"check {result.scenario} ({result.replications} replications)")
+    for col in ("gate", "mean", "95% CI", "verdict", "by"):
+        table.add_column(col, justify="left" if col in ("gate", "verdict") else "right")
+    style = {"pass": "green", "fail": "bold red", "inconclusive": "yellow"}
+    for case in result.cases():
+        e = case.estimate
+        by = f"{case.margin:+.4g}" if case.verdict != "pass" else ""
+        table.add_row(case.threshold.text, f"{e.mean:.4g}", f"{e.low:.4g} .. {e.high:.4g}",
+                      f"[{style[case.verdict]}]{case.verdict}[/]", by)
+    if not result.cases():
+        console.print(f"{result.scenario}: no thresholds and no baseline; nothing to check")
+        return
+    console.print(table)
+    for case in result.cases():
+        if case.verdict == "fail":
+            console.print(f"[bold red]FAIL[/] {result.scenario}: {case.threshold.text}: mean "
+                          f"{case.estimate.mean:.4g} is past the limit by {case.margin:+.4g} "
+                          f"(95% CI {case.estimate.low:.4g} .. {case.estimate.high:.4g})",
+                          highlight=False)
