@@ -1,0 +1,396 @@
+"""The live REST API (FastAPI): TMF622 product ordering, read-only TMF641 / TMF652 /
+TMF637 / TMF638 / TMF639 views, and a few ``/omsim`` helpers.
+
+Requests that change something go to the clock thread (:class:`sim.live.LiveService`)
+and are answered once they are on disk; reads come from the database. Bad input is
+answered with a TMF ``Error`` body naming the field: 400 (invalid), 401 (API key), 404
+(unknown id), 409 (not in a state that allows it), 413 (too big); never a 500.
+
+The OpenAPI document carries the TMF definitions (TMF622 under their own names, the
+others prefixed ``TMF641_`` ...), so schemathesis and clients see the real schemas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from om.tmf_specs import load_spec, validate_body
+from sim.hub import callback_problem
+from sim.live import LiveError, LiveService
+from sim.live import Request as LiveRequest
+from sim.store import Reader
+from sim.tmf_orders import request_problems
+from sim.tmf_views import BASE_PATHS, COLLECTIONS
+
+JSON = "application/json"
+_PAGING = {"fields", "offset", "limit"}
+# The read-only views: collection -> the definition its documents follow.
+READ_ONLY = {"serviceOrder": "ServiceOrder", "resourceOrder": "ResourceOrder",
+             "product": "Product", "service": "Service", "resource": "Resource"}
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Limits and access control of one server."""
+
+    api_key: str | None = None
+    max_items: int = 5000  # product order items per order
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_limit: int = 1000  # largest page a list returns
+    allow_remote_callbacks: bool = False
+    reply_timeout_s: float = 30.0
+
+
+class ApiError(Exception):
+    """An answer other than success, rendered as a TMF Error body."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"@type": "Error", "code": str(status),
+                         "reason": HTTPStatus(status).phrase, "message": message,
+                         "status": str(status)}, status_code=status)
+
+
+def create_app(service: LiveService, settings: ApiSettings | None = None) -> FastAPI:
+    """The FastAPI application serving ``service``."""
+    settings = settings or ApiSettings()
+    app = FastAPI(title="omsim live order management", version="4.0.0",
+                  description="TMF622 product ordering over an emulated FTTH network")
+    reader = Reader(service.store.path)
+    po = BASE_PATHS["TMF622"]
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'] if p != 'query')}: {e['msg']}"
+                    for e in exc.errors()]
+        return error_response(400, "; ".join(problems))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, str(exc.detail))
+
+    @app.middleware("http")
+    async def _api_key(request: Request, call_next: Callable[[Request], Awaitable[Any]]
+                       ) -> Any:
+        if settings.api_key and request.url.path not in ("/openapi.json", "/docs"):
+            given = request.headers.get("x-api-key", "")
+            bearer = request.headers.get("authorization", "")
+            if bearer.lower().startswith("bearer "):
+                given = given or bearer[7:]
+            if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
+                return error_response(401, "missing or wrong API key (X-API-Key header)")
+        return await call_next(request)
+
+    async def ask(kind: str, target: str, body: dict[str, Any]) -> tuple[int, Any]:
+        future = service.submit(LiveRequest(kind, target, body))
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future),
+                                          settings.reply_timeout_s)
+        except (LiveError, TimeoutError) as exc:
+            raise ApiError(503, f"the simulation did not answer: {exc}") from None
+
+    def answer(status: int, doc: Any, location: bool = False) -> Response:
+        if status >= 400:
+            return error_response(status, "; ".join(doc))
+        if status == 204:
+            return Response(status_code=204)
+        headers = {"Location": doc["href"]} if location else None
+        return JSONResponse(doc, status_code=status, headers=headers)
+
+    # -- TMF622 productOrder ------------------------------------------------------------
+    @app.post(f"{po}/productOrder", status_code=201, tags=["productOrder"],
+              openapi_extra=_body("ProductOrder_Create"),
+              responses=_responses(201, "ProductOrder", 400, 401, 413, 503))
+    async def create_product_order(request: Request) -> Response:
+        body = await _json_body(request, settings)
+        items = body.get("productOrderItem")
+        if isinstance(items, list) and len(items) > settings.max_items:
+            raise ApiError(413, f"productOrderItem: {len(items)} items, more than the limit "
+                                f"of {settings.max_items}")
+        _check("TMF622", "ProductOrder_Create", body)
+        problems = request_problems(body)
+        if problems:
+            raise ApiError(400, "; ".join(problems))
+        return answer(*await ask("create", "", body), location=True)
+
+    _list_and_get(app, reader, settings, "productOrder", "ProductOrder")
+
+    @app.patch(f"{po}/productOrder/{{id}}", tags=["productOrder"],
+               openapi_extra=_body("ProductOrder_Update"),
+               responses=_responses(200, "ProductOrder", 400, 401, 404, 409, 413, 503))
+    async def patch_product_order(id: str, request: Request) -> Response:
+        body = await _json_body(request, settings)
+        # JSON merge patch: productOrderItem is only needed when items change.
+        problems = [p for p in _schema_problems("TMF622", "ProductOrder_Update", body)
+                    if "'productOrderItem' is a required property" not in p]
+        if problems:
+            raise ApiError(400, "; ".join(problems))
+        return answer(*await ask("patch", id, body))
+
+    @app.delete(f"{po}/productOrder/{{id}}", status_code=204, tags=["productOrder"],
+                responses=_responses(204, None, 401, 404, 409, 503))
+    async def delete_product_order(id: str) -> Response:
+        return answer(*await ask("delete", id, {}))
+
+    # -- TMF622 cancelProductOrder ------------------------------------------------------
+    @app.post(f"{po}/cancelProductOrder", status_code=201, tags=["cancelProductOrder"],
+              openapi_extra=_body("CancelProductOrder_Create"),
+              responses=_responses(201, "CancelProductOrder", 400, 401, 413, 503))
+    async def create_cancel(request: Request) -> Response:
+        body = await _json_body(request, settings)
+        _check("TMF622", "CancelProductOrder_Create", body)
+        return answer(*await ask("cancel", "", body), location=True)
+
+    _list_and_get(app, reader, settings, "cancelProductOrder", "CancelProductOrder")
+
+    # -- TMF622 hub ---------------------------------------------------------------------
+    @app.post(f"{po}/hub", status_code=201, tags=["hub"],
+              openapi_extra=_body("EventSubscriptionInput"),
+              responses=_responses(201, "EventSubscription", 400, 401, 413, 503))
+    async def register_listener(request: Request) -> Response:
+        body = await _json_body(request, settings)
+        _check("TMF622", "EventSubscriptionInput", body)
+        problem = callback_problem(body["callback"], settings.allow_remote_callbacks)
+        if problem:
+            raise ApiError(400, problem)
+        return answer(*await ask("hub_add", "", body))
+
+    @app.delete(f"{po}/hub/{{id}}", status_code=204, tags=["hub"],
+                responses=_responses(204, None, 401, 404, 503))
+    async def unregister_listener(id: str) -> Response:
+        return answer(*await ask("hub_remove", id, {}))
+
+    # -- read-only views ----------------------------------------------------------------
+    for collection, definition in READ_ONLY.items():
+        _list_and_get(app, reader, settings, collection, definition)
+
+    # -- omsim helpers ------------------------------------------------------------------
+    @app.post("/omsim/echo", tags=["omsim"])
+    async def echo() -> dict[str, str]:
+        """A trivial endpoint: the baseline for the API's own throughput."""
+        return {"status": "ok"}
+
+    @app.get("/omsim/status", tags=["omsim"])
+    async def status() -> dict[str, Any]:
+        """The live clock and what the order manager holds."""
+        return {"simulatedSeconds": round(service.now_s, 3), "tick": service.tick,
+                "orders": len(service.orders), "replaying": service.replaying,
+                "resourcesHeld": len(service.run.om.resources.by_id),
+                "hub": {"listeners": len(service.hub.listeners),
+                        "delivered": service.hub.delivered, "failed": service.hub.failed}}
+
+    @app.get("/omsim/addresses", tags=["omsim"])
+    async def addresses(serviceable: bool = True, offset: int = Query(0, ge=0),
+                        limit: int = Query(100, ge=1, le=100_000)) -> list[dict[str, Any]]:
+        """Service addresses of the emulated network (to build realistic orders)."""
+        network = service.run.om.network
+        pool = network.serviceable_addresses() if serviceable else network.addresses
+        return [{"id": a.id, "address": str(a), "serviceable": a.serviceable}
+                for a in pool[offset:offset + limit]]
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.state.reader = reader
+    return app
+
+
+def _list_and_get(app: FastAPI, reader: Reader, settings: ApiSettings, collection: str,
+                  definition: str) -> None:
+    """GET list (filters ANDed, fields, offset/limit, count headers) and GET by id."""
+    api = COLLECTIONS[collection]
+    base = f"{BASE_PATHS[api]}/{collection}"
+    schema = definition if api == "TMF622" else f"{api}_{definition}"
+
+    async def list_documents(request: Request, fields: str | None = None,
+                             offset: int = Query(0, ge=0),
+                             limit: int = Query(100, ge=1, le=settings.max_limit)) -> Response:
+        filters = [(k, v) for k, v in request.query_params.multi_items() if k not in _PAGING]
+        total, bodies = reader.list(collection, filters, offset, limit)
+        if fields is not None:
+            content = json.dumps([_select(json.loads(b), fields) for b in bodies])
+        else:
+            content = "[" + ",".join(bodies) + "]"
+        return Response(content, media_type=JSON, status_code=200,
+                        headers={"X-Total-Count": str(total), "X-Result-Count": str(len(bodies))})
+
+    async def get_document(id: str, fields: str | None = None) -> Response:
+        body = reader.get(collection, id)
+        if body is None:
+            raise ApiError(404, f"no {collection} '{id}'")
+        if fields is not None:
+            return JSONResponse(_select(json.loads(body), fields))
+        return Response(body, media_type=JSON)
+
+    app.add_api_route(base, list_documents, methods=["GET"], tags=[collection],
+                      name=f"list_{collection}",
+                      responses=_responses(200, [f"{schema}_Selection"], 400, 401))
+    app.add_api_route(f"{base}/{{id}}", get_document, methods=["GET"], tags=[collection],
+                      name=f"get_{collection}",
+                      responses=_responses(200, f"{schema}_Selection", 400, 401, 404))
+
+
+def _select(doc: dict[str, Any], fields: str) -> dict[str, Any]:
+    keep = {f.strip() for f in fields.split(",")} | {"id", "href", "@type"}
+    return {k: v for k, v in doc.items() if k in keep}
+
+
+async def _json_body(request: Request, settings: ApiSettings) -> dict[str, Any]:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > settings.max_body_bytes:
+        raise ApiError(413, f"body: {declared} bytes, more than the limit of "
+                            f"{settings.max_body_bytes}")
+    raw = await request.body()
+    if len(raw) > settings.max_body_bytes:
+        raise ApiError(413, f"body: {len(raw)} bytes, more than the limit of "
+                            f"{settings.max_body_bytes}")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, f"body: not valid JSON ({exc})") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "body: must be a JSON object")
+    return body
+
+
+def _schema_problems(api: str, definition: str, body: dict[str, Any]) -> list[str]:
+    try:
+        problems = validate_body(api, definition, body)
+    except RecursionError:
+        return ["body: nested too deeply"]
+    # "$.productOrderItem[0].action: ..." -> "productOrderItem[0].action: ..."
+    return [p[2:] if p.startswith("$.") else p for p in problems]
+
+
+def _check(api: str, definition: str, body: dict[str, Any]) -> None:
+    problems = _schema_problems(api, definition, body)
+    if problems:
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        raise ApiError(400, "; ".join(problems[:10]) + more)
+
+
+# -- OpenAPI ---------------------------------------------------------------------------
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _body(definition: str) -> dict[str, Any]:
+    return {"requestBody": {"required": True,
+                            "content": {JSON: {"schema": _ref(definition)}}}}
+
+
+def _responses(ok: int, schema: str | list[str] | None, *errors: int) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    if schema is not None:
+        content = ({"type": "array", "items": _ref(schema[0])} if isinstance(schema, list)
+                   else _ref(schema))
+        out[ok] = {"description": HTTPStatus(ok).phrase, "content": {JSON: {"schema": content}}}
+    for status in errors:
+        out[status] = {"description": HTTPStatus(status).phrase,
+                       "content": {JSON: {"schema": _ref("Error")}}}
+    return out
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                      routes=app.routes)
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(tmf_schemas())
+    for path in doc["paths"].values():
+        for operation in path.values():
+            responses = operation.get("responses", {})
+            # FastAPI's own 422 never happens: request errors are TMF 400s.
+            if responses.pop("422", None) is not None and "400" not in responses:
+                responses["400"] = {"description": "Bad Request",
+                                    "content": {JSON: {"schema": _ref("Error")}}}
+            if "201" in responses and "200" in responses:
+                del responses["200"]
+    app.openapi_schema = doc
+    return doc
+
+
+def tmf_schemas() -> dict[str, Any]:
+    """Every definition of the served specs as OpenAPI components: TMF622's under their
+    own names, the others prefixed (``TMF641_ServiceOrder``); each resource also as
+    ``<name>_Selection`` (no required attributes: what ``fields=`` returns)."""
+    out: dict[str, Any] = {}
+    for api in ("TMF622", "TMF641", "TMF652", "TMF637", "TMF638", "TMF639"):
+        prefix = "" if api == "TMF622" else f"{api}_"
+        for name, schema in load_spec(api)["definitions"].items():
+            out[prefix + name] = _rewrite(schema, prefix)
+    for collection, definition in {**READ_ONLY, "productOrder": "ProductOrder",
+                                   "cancelProductOrder": "CancelProductOrder"}.items():
+        api = COLLECTIONS[collection]
+        name = definition if api == "TMF622" else f"{api}_{definition}"
+        out[f"{name}_Selection"] = {k: v for k, v in out[name].items() if k != "required"}
+    return out
+
+
+def _rewrite(schema: Any, prefix: str) -> Any:
+    """A Swagger 2.0 schema as an OpenAPI 3 component: refs point at components, and the
+    Swagger-only ``discriminator`` (a bare string there) is dropped."""
+    if isinstance(schema, list):
+        return [_rewrite(s, prefix) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "discriminator":
+            continue
+        if key == "$ref" and isinstance(value, str) and value.startswith("#/definitions/"):
+            out[key] = f"#/components/schemas/{prefix}{value.rpartition('/')[2]}"
+        elif key in ("properties", "definitions") and isinstance(value, dict):
+            out[key] = {k: _rewrite(v, prefix) for k, v in value.items()}
+        else:
+            out[key] = _rewrite(value, prefix)
+    return out
+
+
+def serve(scenario_path: Path, host: str = "127.0.0.1", port: int = 8622,
+          speed: float = 3600.0, db: Path | None = None, api_key: str | None = None,
+          background_arrivals: bool = False, max_items: int = 5000,
+          allow_remote_callbacks: bool = False) -> None:
+    """Run the live service until interrupted (``omsim serve``)."""
+    import uvicorn
+
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    db = db or Path("omsim-data") / f"{scenario.name}.sqlite"
+    service = LiveService(scenario, db, speed, background_arrivals)
+    replayed = len(service.store.commands())
+    service.start()
+    settings = ApiSettings(api_key=api_key, max_items=max_items,
+                           allow_remote_callbacks=allow_remote_callbacks)
+    app = create_app(service, settings)
+    print(f"omsim serve: scenario '{scenario.name}' at {speed:g}x on http://{host}:{port} "
+          f"(db {db}, {replayed} logged commands replayed)", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           access_log=False))
+    try:
+        server.run()
+    finally:
+        service.stop()
