@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -60,6 +61,24 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check a scenario file and its catalog")
     validate.add_argument("scenario", type=Path)
+
+    serve = sub.add_parser("serve", help="run the order manager as a live TMF622 REST "
+                           "service over the emulated network")
+    serve.add_argument("scenario", type=Path)
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    serve.add_argument("--port", type=int, default=8622)
+    serve.add_argument("--speed", type=float, default=3600.0,
+                       help="simulated seconds per wall second (default 3600)")
+    serve.add_argument("--db", type=Path, help="SQLite database; an existing one is resumed "
+                       "(default omsim-data/<scenario>.sqlite)")
+    serve.add_argument("--api-key", default=os.environ.get("OMSIM_API_KEY"),
+                       help="require this key in X-API-Key (default: $OMSIM_API_KEY)")
+    serve.add_argument("--background-arrivals", action="store_true",
+                       help="also run the scenario's own order arrivals")
+    serve.add_argument("--max-items", type=int, default=5000,
+                       help="most items in one product order (413 beyond)")
+    serve.add_argument("--allow-remote-callbacks", action="store_true",
+                       help="let hub listeners register non-loopback callbacks")
     return parser
 
 
@@ -91,6 +110,13 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         catalog = scenario.load_catalog()
         console.print(f"{args.scenario}: ok — scenario '{scenario.name}', catalog "
                       f"'{catalog.name}' with {len(catalog.offerings)} offerings")
+        return 0
+
+    if args.command == "serve":
+        from sim.tmf_api import serve
+
+        serve(args.scenario, args.host, args.port, args.speed, args.db, args.api_key,
+              args.background_arrivals, args.max_items, args.allow_remote_callbacks)
         return 0
 
     if args.command in ("sweep", "check", "baseline", "report") or (
