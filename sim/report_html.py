@@ -170,7 +170,7 @@ def _cycle_time_cdf(reports: Sequence[Report]) -> str:
 
 
 def _utilisation(reports: Sequence[Report]) -> str:
-    fig, ax = plt.subplots(figsize=(8, 3.2))
+    fig, ax = plt.subplots(figsize=(9, 3.2))
     kinds = list(reports[0].get("timeline", {}).get("utilisation", {}))
     if not kinds:
         _nothing(ax, "no utilisation series in these reports")
@@ -184,12 +184,12 @@ def _utilisation(reports: Sequence[Report]) -> str:
     ax.set_ylabel("% in use")
     ax.grid(alpha=0.3)
     if kinds:
-        ax.legend(fontsize="small", ncol=3)
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     return _png(fig)
 
 
 def _backlogs(reports: Sequence[Report]) -> str:
-    fig, ax = plt.subplots(figsize=(8, 3.2))
+    fig, ax = plt.subplots(figsize=(9, 3.2))
     drawn = 0
     for key, label in (("install_backlog", "installs waiting for a technician"),
                        ("fallout_backlog", "fallout work queue"),
@@ -204,7 +204,7 @@ def _backlogs(reports: Sequence[Report]) -> str:
         ax.set_ylabel("items (daily mean)")
         ax.set_yscale("symlog", linthresh=10)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     else:
         _nothing(ax, "no backlog series in these reports")
     return _png(fig)
