@@ -6,6 +6,10 @@ kind that configures it. ``requires`` between CFS build the service order's depe
 DAG. Offerings may be bundles of other offerings. Nothing in om names an offering, a CFS
 or an RFS: a new product is a catalog edit.
 
+Each RFS lists the product ``characteristics`` it configures: a modify order touches
+only the RFS (and so the CFS) whose characteristics changed. ``approval_rules`` say which
+orders wait for an approver (many sites, a deep discount).
+
 The file is validated with pydantic once at load; :class:`Catalog` holds compiled,
 plain plans (:class:`OfferingPlan`, :class:`CfsPlan`, :class:`RfsSpec`) for the engine.
 """
@@ -20,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from network_model import PoolKind
+from om.approvals import ApprovalRule
 from om.errors import CatalogError
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -52,12 +57,22 @@ class OfferingModel(BaseModel):
     sla_days: float = Field(14, gt=0, description="promised delivery time")
 
 
+class ApprovalRuleModel(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1)
+    segments: list[str] = Field(default=[], description="only orders of these segments")
+    min_items: int | None = Field(None, ge=1, description="orders with this many items")
+    min_discount_percent: float | None = Field(
+        None, gt=0, le=100, description="any item with characteristic discount_percent >= it")
+
+
 class CatalogModel(BaseModel):
     model_config = _STRICT
     name: str = "catalog"
     resource_facing_services: dict[str, RfsModel]
     customer_facing_services: dict[str, CfsModel]
     product_offerings: dict[str, OfferingModel]
+    approval_rules: list[ApprovalRuleModel] = []
 
 
 class RfsSpec:
@@ -136,6 +151,14 @@ class Catalog:
                                        f"{i}: unknown CFS '{r}'")
             cfs[name] = CfsPlan(name, tuple(rfs[r] for r in m.rfs), tuple(m.requires))
         self._check_acyclic(model, source)
+        self.cfs: dict[str, CfsPlan] = cfs
+        self.approval_rules: list[ApprovalRule] = []
+        for i, r in enumerate(model.approval_rules):
+            if r.min_items is None and r.min_discount_percent is None:
+                raise CatalogError(f"{source}: approval_rules.{i}: needs 'min_items' or "
+                                   f"'min_discount_percent'")
+            self.approval_rules.append(ApprovalRule(r.name, tuple(r.segments), r.min_items,
+                                                    r.min_discount_percent))
         self.offerings: dict[str, OfferingPlan] = {}
         for name in model.product_offerings:
             self.offerings[name] = self._compile_offering(name, cfs, source, ())
@@ -190,6 +213,18 @@ class Catalog:
 
     def offering(self, name: str) -> OfferingPlan | None:
         return self.offerings.get(name)
+
+    def dependants(self, cfs_name: str) -> tuple[str, ...]:
+        """The CFS that require ``cfs_name`` (they must go before it in a cease)."""
+        return tuple(n for n, p in self.cfs.items() if cfs_name in p.requires)
+
+    def approval_rule(self, segment: str, items: int,
+                      characteristics: list[dict[str, Any]]) -> ApprovalRule | None:
+        """The first approval rule an order matches, or ``None``."""
+        for rule in self.approval_rules:
+            if rule.matches(segment, items, characteristics):
+                return rule
+        return None
 
     def element_kinds(self) -> list[str]:
         """Every element kind some RFS is configured on, sorted."""

@@ -2,7 +2,9 @@
 
 The resource inventory is the order manager's view of which pool slots are taken: every
 allocated slot has exactly one record, keyed by (pool name, slot). Product and service
-records are written when their order item completes.
+records are written when their order item completes; a modify changes them in place, a
+suspend or resume changes their status, a cease closes them (``terminated``) and frees
+the resources.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ class Product:
     """A product instance (TMF637 Product) at one service address."""
 
     __slots__ = ("id", "offering", "place", "customer", "status", "start_s",
-                 "billing_start_s", "order_item", "service_ids", "characteristics")
+                 "billing_start_s", "order_item", "service_ids", "characteristics",
+                 "end_s")
 
     def __init__(self, id: str, offering: str, place: str, customer: str, start_s: float,
                  order_item: str, service_ids: list[str],
@@ -27,8 +30,9 @@ class Product:
         self.offering = offering
         self.place = place
         self.customer = customer
-        self.status = "active"  # TMF637 ProductStatusType
+        self.status = "active"  # TMF637 ProductStatusType: active | suspended | terminated
         self.start_s = start_s
+        self.end_s: float | None = None  # when a cease terminated it (billing ends)
         self.billing_start_s: float | None = None
         self.order_item = order_item  # correlation id of the creating product order item
         self.service_ids = service_ids
@@ -38,17 +42,20 @@ class Product:
 class Service:
     """A service instance (TMF638 Service): one CFS for one product."""
 
-    __slots__ = ("id", "cfs", "place", "state", "start_s", "correlation_id", "resource_ids")
+    __slots__ = ("id", "cfs", "place", "state", "start_s", "correlation_id", "resource_ids",
+                 "activations")
 
     def __init__(self, id: str, cfs: str, place: str, start_s: float, correlation_id: str,
-                 resource_ids: list[str]) -> None:
+                 resource_ids: list[str], activations: list[Any] | None = None) -> None:
         self.id = id
         self.cfs = cfs
         self.place = place
-        self.state = "active"  # TMF638 ServiceStateType
+        self.state = "active"  # TMF638 ServiceStateType: active | inactive | terminated
         self.start_s = start_s
         self.correlation_id = correlation_id
         self.resource_ids = resource_ids
+        # The completed resource order items that configured it: a cease undoes them.
+        self.activations: list[Any] = activations or []
 
 
 class Resource:
@@ -85,6 +92,16 @@ class ProductInventory:
     def active(self) -> list[Product]:
         return [p for p in self.products.values() if p.status == "active"]
 
+    def terminate(self, product_id: str, at_s: float) -> None:
+        """Close a ceased product: terminated, billing ends."""
+        product = self.products[product_id]
+        product.status = "terminated"
+        product.end_s = at_s
+
+    def at_place(self, place: str) -> list[Product]:
+        return [p for p in self.products.values()
+                if p.place == place and p.status != "terminated"]
+
 
 class ServiceInventory:
     def __init__(self) -> None:
@@ -96,6 +113,13 @@ class ServiceInventory:
         service = Service(self._ids(), cfs, place, start_s, correlation_id, resource_ids)
         self.services[service.id] = service
         return service
+
+    def terminate(self, service_id: str) -> None:
+        """Close a ceased service: it holds no resources any more."""
+        service = self.services[service_id]
+        service.state = "terminated"
+        service.resource_ids = []
+        service.activations = []
 
 
 class ResourceInventory:

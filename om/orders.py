@@ -42,12 +42,18 @@ class Action(StrEnum):
 
 
 class ProductOrder:
-    """A customer's order (TMF622 ProductOrder): one or more product order items."""
+    """A customer's order (TMF622 ProductOrder): one or more product order items.
+
+    ``cancellation`` is set once a cancelProductOrder was accepted for it; while it is
+    set, every layer stops at its next boundary and compensates. ``amendments`` lists
+    in-flight changes of characteristics and whether each was applied.
+    """
 
     entity = "productOrder"
     __slots__ = ("id", "external_id", "category", "state", "items", "order_date_s",
                  "completion_date_s", "customer", "priority", "service_order",
-                 "billing_start_s", "fallout_cause", "manual_touches", "state_reason")
+                 "billing_start_s", "fallout_cause", "manual_touches", "state_reason",
+                 "cancellation", "amendments", "approval")
 
     def __init__(self, id: str, items: list[ProductOrderItem], order_date_s: float,
                  customer: str = "", category: str = "", external_id: str = "",
@@ -66,8 +72,16 @@ class ProductOrder:
         self.fallout_cause: str | None = None  # root cause of the first fallout, if any
         self.manual_touches = 0
         self.state_reason = ""  # why the order was rejected, failed or cancelled
+        self.cancellation: Cancellation | None = None
+        self.amendments: list[Amendment] = []
+        self.approval: str | None = None  # the approval rule the order had to pass
         for item in items:
             item.order = self
+
+    @property
+    def order_type(self) -> str:
+        """provide | modify | cease | move | suspend | resume | mixed, from the items."""
+        return order_type(self.items)
 
     @property
     def correlation_id(self) -> str:
@@ -86,11 +100,17 @@ class ProductOrderItem:
 
     entity = "productOrderItem"
     __slots__ = ("id", "order", "action", "offering", "characteristics", "place", "state",
-                 "product_id", "service_items")
+                 "product_id", "service_items", "product_status", "after")
 
     def __init__(self, id: str, action: Action, offering: str, place: str,
                  characteristics: dict[str, Any] | None = None,
-                 product_id: str | None = None) -> None:
+                 product_id: str | None = None, product_status: str | None = None,
+                 after: tuple[str, ...] = ()) -> None:
+        """``product_id`` names the existing product a modify or delete acts on;
+        ``product_status`` is the status a modify asks for (``suspended`` / ``active``);
+        ``after`` lists items of the same order this one waits for (TMF622
+        orderItemRelationship of type ``dependsOn``), e.g. a move ceases the old line
+        only after the new one works."""
         self.id = id
         self.order: ProductOrder = None  # type: ignore[assignment]  # set by ProductOrder
         self.action = action
@@ -100,6 +120,8 @@ class ProductOrderItem:
         self.state = State.ACKNOWLEDGED
         self.product_id = product_id  # the product instance (TMF637) this item creates/changes
         self.service_items: list[ServiceOrderItem] = []
+        self.product_status = product_status
+        self.after = after
 
     @property
     def correlation_id(self) -> str:
@@ -111,6 +133,51 @@ class ProductOrderItem:
 
     def __repr__(self) -> str:
         return f"<ProductOrderItem {self.correlation_id} {self.action} {self.state}>"
+
+
+class Cancellation:
+    """A cancelProductOrder request (TMF622 CancelProductOrder) and its outcome."""
+
+    __slots__ = ("requested_s", "reason", "accepted", "refusal", "decided_s")
+
+    def __init__(self, requested_s: float, reason: str) -> None:
+        self.requested_s = requested_s
+        self.reason = reason  # the customer's reason, recorded on the order
+        self.accepted = False
+        self.refusal = ""  # why it was refused, e.g. the technician is on site
+        self.decided_s: float | None = None
+
+
+class Amendment:
+    """An in-flight change of an item's characteristics and how much of it applied."""
+
+    __slots__ = ("at_s", "item_id", "characteristics", "applied", "refusal")
+
+    def __init__(self, at_s: float, item_id: str, characteristics: dict[str, Any]) -> None:
+        self.at_s = at_s
+        self.item_id = item_id
+        self.characteristics = characteristics
+        self.applied = False
+        self.refusal = ""
+
+
+def order_type(items: list[ProductOrderItem]) -> str:
+    """The order type the items' actions amount to (a reporting label)."""
+    actions = {i.action for i in items}
+    if actions == {Action.ADD}:
+        return "provide"
+    if actions == {Action.DELETE}:
+        return "cease"
+    if actions == {Action.ADD, Action.DELETE}:
+        return "move"
+    if actions <= {Action.MODIFY, Action.NO_CHANGE}:
+        statuses = {i.product_status for i in items if i.action is Action.MODIFY}
+        if statuses == {"suspended"}:
+            return "suspend"
+        if statuses == {"active"}:
+            return "resume"
+        return "modify"
+    return "mixed"
 
 
 class ServiceOrder:
@@ -148,7 +215,7 @@ class ServiceOrderItem:
 
     entity = "serviceOrderItem"
     __slots__ = ("id", "order", "action", "plan", "state", "requires", "product_item",
-                 "resource_order", "service_id", "characteristics")
+                 "resource_order", "service_id", "characteristics", "changed", "service_state")
 
     def __init__(self, id: str, order: ServiceOrder, action: Action, plan: Any,
                  product_item: ProductOrderItem,
@@ -161,8 +228,10 @@ class ServiceOrderItem:
         self.requires: list[ServiceOrderItem] = []
         self.product_item = product_item
         self.resource_order: ResourceOrder | None = None
-        self.service_id: str | None = None
+        self.service_id: str | None = None  # the service instance (TMF638) it creates/changes
         self.characteristics = characteristics or {}
+        self.changed: frozenset[str] = frozenset()  # characteristics a modify changes
+        self.service_state: str | None = None  # a modify's target state (suspend/resume)
 
     @property
     def cfs(self) -> str:
@@ -211,12 +280,14 @@ class ResourceOrderItem:
 
     ``spec`` is the catalog's compiled RFS (om.catalog.RfsSpec). ``target`` is the
     element instance that configures it; ``reservations`` are the resource records held.
-    ``activated`` is set once the element confirmed the configuration.
+    ``activated`` is set once the element confirmed the configuration. A delete item
+    names in ``undoes`` the completed add item whose configuration it removes (the
+    element knows configuration by the item that applied it).
     """
 
     entity = "resourceOrderItem"
     __slots__ = ("id", "order", "action", "spec", "state", "target", "reservations",
-                 "activated", "attempts", "appointment")
+                 "activated", "attempts", "appointment", "undoes")
 
     def __init__(self, id: str, order: ResourceOrder, action: Action, spec: Any) -> None:
         self.id = id
@@ -229,6 +300,7 @@ class ResourceOrderItem:
         self.activated = False
         self.attempts = 0
         self.appointment: tuple[str, float] | None = None  # (technician, visit start s)
+        self.undoes: ResourceOrderItem | None = None
 
     @property
     def rfs(self) -> str:

@@ -15,6 +15,7 @@ the order already reserved or activated is compensated, newest first.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Generator
 from typing import Any
@@ -37,7 +38,7 @@ from om.ids import IdSource
 from om.inventory import ResourceInventory
 from om.orders import Action, ResourceOrder, ResourceOrderItem, ServiceOrderItem, State
 from om.southbound import Southbound
-from om.transitions import move
+from om.transitions import cancel, move
 
 Failure = tuple[FalloutCause, str, tuple[str, int] | None]  # cause, detail, conflict
 
@@ -66,6 +67,7 @@ class Rom:
         self._rng = rng or random.Random(0)
         self.order_ids = IdSource("RO")
         self.retries = 0
+        self.running: dict[str, simpy.Process] = {}  # add orders in flight, for cancellation
 
     def decompose(self, service_item: ServiceOrderItem) -> ResourceOrder:
         """The resource order for one service order item: one item per RFS of its CFS."""
@@ -87,6 +89,8 @@ class Rom:
         emit(move(order, State.IN_PROGRESS, env.now))
         done: list[ResourceOrderItem] = []
         for item in order.items:
+            if _cancelling(order):  # cancelProductOrder accepted: stop at this boundary
+                return (yield from self._stop_for_cancellation(order))
             emit(move(item, State.IN_PROGRESS, env.now))
             failure = yield from self._fulfil_item(item)
             if failure is not None:
@@ -206,9 +210,150 @@ class Rom:
         for item in reversed(items):
             if item.activated:
                 deactivation = self.southbound.deactivate(item)
-                try:
+                # On failure the element keeps stale configuration: drift for later orders.
+                with contextlib.suppress(SouthboundError):
                     yield deactivation
-                except SouthboundError:
-                    pass  # the element keeps stale configuration: drift for later orders
                 item.activated = False
             self._release_except_reconciled(item)
+
+    # -- the order lifecycle: cancel, modify, delete ------------------------------------
+    # ROM serves every order type: ``run`` picks the add flow above (cancellable), the
+    # modify flow (only the RFS whose characteristics changed) or the delete flow.
+
+    def run(self, order: ResourceOrder) -> simpy.Process:
+        """Start ``order`` by its service item's action; the value is its final state."""
+        action = order.service_item.action
+        if action is Action.DELETE:
+            return self.env.process(self._run_delete(order))
+        if action is Action.MODIFY:
+            return self.env.process(self._run_modify(order))
+        process = self.env.process(self._run_cancellable(order))
+        self.running[order.id] = process
+        return process
+
+    def decompose_modify(self, service_item: ServiceOrderItem) -> ResourceOrder:
+        """The resource order of a modify: one item per RFS that configures one of the
+        changed characteristics; the other RFS are ``noChange`` and are not sent."""
+        order = ResourceOrder(self.order_ids(), service_item, self.env.now)
+        port = self.network.serving_port(service_item.product_item.place)
+        for spec in service_item.plan.rfs:
+            if service_item.changed.intersection(spec.characteristics):
+                item = ResourceOrderItem(str(len(order.items) + 1), order, Action.MODIFY, spec)
+                item.target = self.network.element_for(spec.element, port)
+                order.items.append(item)
+        service_item.resource_order = order
+        return order
+
+    def decompose_delete(self, service_item: ServiceOrderItem,
+                         activations: list[ResourceOrderItem]) -> ResourceOrder:
+        """The resource order of a cease: one delete item per add item that built the
+        service, newest first (the reverse of activation order)."""
+        order = ResourceOrder(self.order_ids(), service_item, self.env.now)
+        for n, done in enumerate(reversed(activations), 1):
+            item = ResourceOrderItem(str(n), order, Action.DELETE, done.spec)
+            item.target = done.target
+            item.undoes = done
+            order.items.append(item)
+        service_item.resource_order = order
+        return order
+
+    def cancel(self, order: ResourceOrder) -> None:
+        """Stop an add order whose product order is being cancelled.
+
+        Waits that may take days (an install visit not yet started, an item held in
+        the fallout queue) are interrupted now; an element edit in flight is let
+        finish, and the order stops at its next item boundary.
+        """
+        process = self.running.get(order.id)
+        if process is None or not process.is_alive:
+            return
+        current = next((i for i in order.items
+                        if i.state in (State.IN_PROGRESS, State.HELD)), None)
+        if current is None:
+            return
+        waiting_for_visit = current.spec.element == "workforce" and current.appointment is None
+        if current.state is State.HELD or waiting_for_visit:
+            process.interrupt("cancelled")
+
+    def _run_cancellable(self, order: ResourceOrder) -> Generator[simpy.Event, Any, State]:
+        try:
+            return (yield from self._run(order))
+        except simpy.Interrupt:
+            return (yield from self._stop_for_cancellation(order))
+        finally:
+            self.running.pop(order.id, None)
+
+    def _stop_for_cancellation(self, order: ResourceOrder
+                               ) -> Generator[simpy.Event, Any, State]:
+        """Compensate everything the order did (newest first) and cancel it."""
+        env, emit = self.env, self.bus.emit
+        touched = [i for i in order.items if i.activated or i.reservations]
+        yield from self._compensate(touched)
+        for item in order.items:
+            if item.state is not State.COMPLETED:
+                for event in cancel(item, env.now):
+                    emit(event)
+        order.completion_date_s = env.now
+        for event in cancel(order, env.now):
+            emit(event)
+        return order.state
+
+    def _run_modify(self, order: ResourceOrder) -> Generator[simpy.Event, Any, State]:
+        """Re-configure each changed RFS on its element (resources are kept)."""
+        env, emit = self.env, self.bus.emit
+        emit(move(order, State.IN_PROGRESS, env.now))
+        for item in order.items:
+            emit(move(item, State.IN_PROGRESS, env.now))
+            item.attempts += 1
+            try:
+                yield self.southbound.activate(item)
+            except SouthboundError as exc:
+                return self._fail_change(order, item, exc)
+            emit(move(item, State.COMPLETED, env.now))
+        order.completion_date_s = env.now
+        emit(move(order, State.COMPLETED, env.now))
+        return order.state
+
+    def _run_delete(self, order: ResourceOrder) -> Generator[simpy.Event, Any, State]:
+        """Remove each item's configuration from its element, then free its slots."""
+        env, emit = self.env, self.bus.emit
+        emit(move(order, State.IN_PROGRESS, env.now))
+        for item in order.items:
+            emit(move(item, State.IN_PROGRESS, env.now))
+            done = item.undoes
+            if done is not None:
+                if done.activated:
+                    item.attempts += 1
+                    try:
+                        yield self.southbound.deactivate(done)
+                    except SouthboundError as exc:
+                        return self._fail_change(order, item, exc)
+                    done.activated = False
+                item.reservations = list(done.reservations)  # what the item frees
+                self._release_except_reconciled(done)
+            emit(move(item, State.COMPLETED, env.now))
+        order.completion_date_s = env.now
+        emit(move(order, State.COMPLETED, env.now))
+        return order.state
+
+    def _fail_change(self, order: ResourceOrder, item: ResourceOrderItem,
+                     exc: SouthboundError) -> State:
+        """A modify or delete the element refused: fallout, the rest is not attempted
+        (what is still configured stays in the inventory, so nothing leaks)."""
+        env, emit = self.env, self.bus.emit
+        product_item = order.service_item.product_item
+        record_fallout(self.bus, product_item.order, Layer.ROM, exc.cause, item.key,
+                       item.correlation_id, product_item.offering, env.now,
+                       exc.detail or exc.element)
+        emit(move(item, State.FAILED, env.now))
+        for rest in order.items:
+            if rest.state is State.ACKNOWLEDGED:
+                emit(move(rest, State.CANCELLED, env.now))
+        order.completion_date_s = env.now
+        emit(move(order, State.FAILED, env.now))
+        return order.state
+
+
+def _cancelling(order: ResourceOrder) -> bool:
+    cancellation = order.service_item.product_item.order.cancellation
+    return cancellation is not None and cancellation.accepted

@@ -5,6 +5,11 @@ state machine (TMF641 and TMF652 items may also end ``partial``). ``held`` is wh
 item waits in the fallout work queue; ``pending`` is waiting on something outside the
 order manager (an approval, an appointment). A move the tables do not allow is a bug in
 omsim and raises :class:`IllegalTransition`.
+
+Cancellation (TMF622 cancelProductOrder) runs ``assessingCancellation`` ->
+``pendingCancellation`` -> ``cancelled`` for an order or a started item; a refused
+cancellation returns to the state it came from. An item that never started is simply
+``cancelled``.
 """
 
 from __future__ import annotations
@@ -51,6 +56,39 @@ ALLOWED: dict[str, dict[S, frozenset[S]]] = {
     "serviceOrderItem": _ITEM_WITH_PARTIAL,
     "resourceOrderItem": _ITEM_WITH_PARTIAL,
 }
+
+
+# Item-level entities, whose states follow the item state machine.
+ITEM_ENTITIES = frozenset({"productOrderItem", "serviceOrderItem", "resourceOrderItem"})
+
+
+def states_of(entity_name: str) -> frozenset[S]:
+    """Every state ``entity_name`` can be in (sources and targets of its table)."""
+    table = ALLOWED[entity_name]
+    return frozenset(table) | frozenset(s for targets in table.values() for s in targets)
+
+
+def cancel_steps(entity: Any) -> tuple[S, ...]:
+    """The moves that cancel ``entity`` from its current state (empty if terminal).
+
+    An item that has not started goes straight to ``cancelled``; anything else is
+    assessed first, then pending cancellation, then cancelled.
+    """
+    state = entity.state
+    if state not in ALLOWED[entity.entity]:  # terminal
+        return ()
+    if entity.entity in ITEM_ENTITIES and S.CANCELLED in ALLOWED[entity.entity][state]:
+        return (S.CANCELLED,)
+    if state is S.ASSESSING_CANCELLATION:
+        return (S.PENDING_CANCELLATION, S.CANCELLED)
+    if state is S.PENDING_CANCELLATION:
+        return (S.CANCELLED,)
+    return (S.ASSESSING_CANCELLATION, S.PENDING_CANCELLATION, S.CANCELLED)
+
+
+def cancel(entity: Any, at_s: float) -> list[StateChanged]:
+    """Cancel ``entity`` along :func:`cancel_steps`; returns the events to emit."""
+    return [move(entity, to, at_s) for to in cancel_steps(entity)]
 
 
 def can_move(entity: Any, to: S) -> bool:

@@ -1,0 +1,69 @@
+"""Jeopardy: the SLA clock of every product order.
+
+Each offering promises a delivery time (catalog ``sla_days``). When ``share`` of it has
+passed and the order is still open, the order is in jeopardy (operations should act);
+when all of it has passed, the SLA is breached. An order of several offerings runs on
+the tightest SLA among them. The monitor costs two timer callbacks per order and no
+process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import simpy
+
+from om.events import EventBus
+from om.orders import TERMINAL, ProductOrder
+
+
+@dataclass(frozen=True, slots=True)
+class JeopardyRaised:
+    """An open order has used ``share`` of its SLA."""
+
+    order_id: str
+    offering: str
+    sla_s: float
+    at_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class SlaBreached:
+    """An order is still open when its SLA ran out."""
+
+    order_id: str
+    offering: str
+    sla_s: float
+    at_s: float
+
+
+class JeopardyMonitor:
+    """Raises jeopardy and breach events for orders still open at their deadlines."""
+
+    def __init__(self, env: simpy.Environment, bus: EventBus, share: float = 0.8) -> None:
+        if not 0 < share < 1:
+            raise ValueError(f"jeopardy share must be in (0, 1), got {share}")
+        self.env = env
+        self.bus = bus
+        self.share = share
+        self.raised = 0
+        self.breached = 0
+
+    def watch(self, order: ProductOrder, offering: str, sla_s: float) -> None:
+        """Start the SLA clock of ``order`` (at its order date)."""
+        env = self.env
+        due = order.order_date_s + sla_s
+        warn = order.order_date_s + self.share * sla_s
+
+        def check_jeopardy(_: simpy.Event) -> None:
+            if order.state not in TERMINAL:
+                self.raised += 1
+                self.bus.emit(JeopardyRaised(order.id, offering, sla_s, env.now))
+
+        def check_breach(_: simpy.Event) -> None:
+            if order.state not in TERMINAL:
+                self.breached += 1
+                self.bus.emit(SlaBreached(order.id, offering, sla_s, env.now))
+
+        env.timeout(max(0.0, warn - env.now)).callbacks.append(check_jeopardy)
+        env.timeout(max(0.0, due - env.now)).callbacks.append(check_breach)
