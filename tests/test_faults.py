@@ -190,6 +190,12 @@ def test_fault_scenario_produces_its_dominant_cause(name):
     top = max(by_cause, key=by_cause.get)
     assert top == EXPECTED_CAUSE[name], by_cause
     assert report["resources"]["leaked"] == 0
+    # Everybody ceased after the run: every pool is back to its starting free count
+    # (less slots reconciled as used by the network), nothing held, nothing configured.
+    drain = report["drain"]
+    assert drain["ceased"] > 0 and drain["orders_in_flight"] == 0
+    assert drain["pools_not_back"] == 0, drain["pools_not_back_examples"]
+    assert drain["resources_held"] == 0 and drain["element_config_left"] == 0
     o = report["orders"]
     assert o["submitted"] == (o["completed"] + o["failed"] + o["partial"] + o["cancelled"]
                               + o["rejected"] + o["in_flight"])
