@@ -29,8 +29,9 @@ lint: $(VENV)/.dev
 test: lint
 	$(VENV)/bin/pytest
 
+# Benchmarks (benchmarks/, issue #7): one summary table; OMSIM_BENCH_1M=1 adds 1 M orders.
 bench: $(VENV)/.dev
-	$(VENV)/bin/pytest benchmarks -q
+	$(VENV)/bin/pytest benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache omsim-data reports
