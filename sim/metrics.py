@@ -64,6 +64,7 @@ class Metrics:
         self._busy_at_warmup_s = 0.0
         self._jobs_at_warmup = 0
         self._waits_at_warmup = 0
+        self._retries_at_warmup = 0
         self.capacity = {kind: sum(p.capacity for p in pools)
                          for kind, pools in network.pools_by_kind().items()}
         om.bus.subscribe(StateChanged, self._on_state)
@@ -126,6 +127,7 @@ class Metrics:
         self._busy_at_warmup_s = sum(t.busy_s for t in technicians)
         self._jobs_at_warmup = sum(t.jobs for t in technicians)
         self._waits_at_warmup = sum(len(c.waits_s) for c in self.emulated.crews.values())
+        self._retries_at_warmup = self.om.rom.retries
 
     # -- the report ---------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
@@ -166,7 +168,7 @@ class Metrics:
             },
             "manual_touches": sum(r.manual_touches for r in cohort),
             "fallout_queue": self._fallout_queue(),
-            "retries": self.om.rom.retries,
+            "retries": self.om.rom.retries - self._retries_at_warmup,  # after warm-up
             "resources": self._resources(),
             "layers": {layer: dict(sorted(c.items())) for layer, c in self.layer_states.items()},
             "utilisation": self._utilisation(),
