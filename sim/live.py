@@ -24,6 +24,7 @@ import hashlib
 import json
 import queue
 import threading
+import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,15 +36,17 @@ import simpy.rt
 
 from om import OmsimError, ProductOrder, StateChanged
 from om.ids import IdSource
+from om.orders import TERMINAL
 from sim import tmf_orders
 from sim.harness import Run, build_run
 from sim.hub import Hub, Listener
 from sim.scenario import Scenario
 from sim.store import Command, Document, Store, Tick
-from sim.tmf_views import Cancellation, Views, epoch_now, href
+from sim.tmf_views import Cancellation, Views, epoch_now
 
 TICK_WALL_S = 0.005  # how often the clock looks for requests, in wall seconds
 MAX_REQUESTS_PER_TICK = 2000
+_TERMINAL = frozenset(s.value for s in TERMINAL)
 
 
 class LiveError(OmsimError):
@@ -122,6 +125,7 @@ class LiveService:
         self.payloads: dict[str, dict[str, Any]] = {}
         self.deleted: set[str] = set()
         self.cancels: dict[str, _CancelState] = {}
+        self._cancelling: dict[str, list[_CancelState]] = {}  # order id -> accepted cancels
         self._cancel_ids = IdSource("CPO")
         self._hub_ids = IdSource("HUB", start=1 + max(
             (int(x.rpartition("-")[2]) for x in self.hub.listeners), default=0))
@@ -189,6 +193,8 @@ class LiveService:
             self.env.run(until=self._halt)
         except BaseException as exc:  # noqa: BLE001 - reported to start() and the API
             self.error = exc
+            if not isinstance(exc, LiveError):  # a bug: show where
+                traceback.print_exc()
         finally:
             self._ready.set()
             while True:  # nobody waits forever for a reply
@@ -295,19 +301,21 @@ class LiveService:
             self._dirty_orders.add(target)
             return 204, None, target
         if kind == "patch":
-            status, problems = tmf_orders.patch_problems(order, body, om)
+            status, problems = tmf_orders.patch_problems(order, body)
             if problems:
                 return status, problems, None
             payload = self.payloads.setdefault(target, {})
             for key, value in body.items():
                 if key != "productOrderItem":
                     payload[key] = value
-            if "productOrderItem" in body:
-                tmf_orders.amend(om, order, body["productOrderItem"])
-                sent = {str(i.get("id")): i for i in payload.get("productOrderItem", ())}
-                sent.update({str(i.get("id")): i for i in body["productOrderItem"]})
-                payload["productOrderItem"] = list(sent.values())
+            refusals = [f"productOrderItem {item_id}: {refusal}"
+                        for item_id, changed in tmf_orders.amendments(
+                            order, body.get("productOrderItem") or [])
+                        if (refusal := tmf_orders.amend(om, order, item_id, changed))]
             self._dirty_orders.add(target)
+            # Logged either way: a refused amendment is recorded on the order too.
+            if refusals:
+                return 409, refusals, target
             return 200, self.views.product_order(order, payload), target
         raise ValueError(f"unknown request kind {kind!r}")  # a bug in the API layer
 
@@ -320,26 +328,25 @@ class LiveService:
         cancellation = Cancellation(self._cancel_ids(), order_id, reason, self.env.now, body)
         state = _CancelState(cancellation)
         self.cancels[cancellation.id] = state
-        outcome = tmf_orders.cancel(self.run.om, order, reason)
-        if isinstance(outcome, str):
-            state.state, state.reason = "terminatedWithError", outcome
-        else:
+        refusal = tmf_orders.cancel(self.run.om, order, reason)
+        if refusal:
+            state.state, state.reason = "terminatedWithError", refusal
+        else:  # accepted: done once the order has stopped and compensated
             state.state = "inProgress"
-            outcome.callbacks.append(lambda event: self._cancel_done(state, event))
+            self._cancelling.setdefault(order_id, []).append(state)
         self._dirty_cancels.add(cancellation.id)
+        self._publish_cancel(state)
         return 201, self._cancel_view(state), cancellation.id
 
-    def _cancel_done(self, state: _CancelState, event: simpy.Event) -> None:
-        if not event.ok:
-            event.defused = True
-            state.state, state.reason = "terminatedWithError", str(event.value)
-        elif event.value is False or isinstance(event.value, str):
-            state.state = "terminatedWithError"
-            state.reason = event.value or "refused by the order manager"
-        else:
-            state.state, state.effective_s = "done", self.env.now
-        self._dirty_cancels.add(state.cancellation.id)
-        self._publish_cancel(state)
+    def _cancel_done(self, order: ProductOrder) -> None:
+        for state in self._cancelling.pop(order.id, ()):
+            if order.state.value == "cancelled":
+                state.state, state.effective_s = "done", self.env.now
+            else:
+                state.state = "terminatedWithError"
+                state.reason = f"the order ended {order.state} before it could stop"
+            self._dirty_cancels.add(state.cancellation.id)
+            self._publish_cancel(state)
 
     def _cancel_view(self, state: _CancelState) -> dict[str, Any]:
         return self.views.cancellation(state.cancellation, state.state, state.effective_s,
@@ -353,16 +360,16 @@ class LiveService:
     def _on_state(self, event: StateChanged) -> None:
         order_id = event.correlation_id.partition("/")[0]
         self._dirty_orders.add(order_id)
+        if event.entity == "productOrder" and order_id in self._cancelling and \
+                event.new in _TERMINAL:
+            self._cancel_done(self.orders[order_id])
         if event.entity == "productOrder" and not self.replaying and self.hub.listeners:
             order = self.orders.get(order_id)
             if order is None:
                 return
-            brief = {"id": order.id, "href": href("productOrder", order.id),
-                     "state": event.new, "@type": "ProductOrder"}
-            if order.external_id:
-                brief["externalId"] = order.external_id
             kind = "ProductOrderCreateEvent" if not event.old else event.event_type
-            self.hub.publish(kind, "productOrder", brief)
+            self.hub.publish(kind, "productOrder",
+                             self.views.product_order(order, self.payloads.get(order_id)))
 
     def _publish_cancel(self, state: _CancelState) -> None:
         if not self.replaying and self.hub.listeners:

@@ -5,9 +5,9 @@ judge (the shape of the request: duplicate item ids, too many items) is answered
 400 naming the field; everything the order manager judges (unknown offering, an address
 nobody serves) is accepted and ends in a TMF state like any other order.
 
-Cancellation and amendment go through whatever the order manager offers
-(``Com.cancel`` / ``Com.amend``); while it offers nothing, a cancellation is refused with
-that reason and an amendment may change only the attributes om does not act on.
+Cancellation and amendment go to the order manager (``Com.cancel`` / ``Com.amend``),
+which may refuse them (past the point of no return); a PATCH may otherwise change only
+the attributes no layer acts on.
 """
 
 from __future__ import annotations
@@ -75,59 +75,61 @@ def is_terminal(order: ProductOrder) -> bool:
     return order.state in TERMINAL
 
 
-def patch_problems(order: ProductOrder, body: dict[str, Any], om: OrderManager
-                   ) -> tuple[int, list[str]]:
-    """(status, problems) for a PATCH; status 200 when there are none."""
+def patch_problems(order: ProductOrder, body: dict[str, Any]) -> tuple[int, list[str]]:
+    """(status, problems) of a PATCH before the order manager sees it; 200 when none.
+
+    Attributes no layer acts on may change until the order ends; of the items, only
+    product characteristics may change (an in-flight amendment, which om may refuse).
+    """
     owned = sorted(OWNED_ATTRIBUTES & body.keys())
     if owned:
         return 400, [f"{a}: set by the order manager; not patchable"
                      + (" (use cancelProductOrder)" if a == "state" else "") for a in owned]
-    if is_terminal(order):
-        return 409, [f"productOrder {order.id} is {order.state}: it can no longer change"]
     active = sorted(body.keys() - PASSIVE_ATTRIBUTES - {"productOrderItem"})
     if active:
         return 400, [f"{a}: cannot change once the order is accepted" for a in active]
-    if "productOrderItem" in body and _items_changed(order, body["productOrderItem"]):
-        amend = getattr(om.com, "amend", None)
-        if amend is None:
-            return 409, ["productOrderItem: this order manager cannot amend items in flight"]
+    current = {i.id: i for i in order.items}
+    problems = []
+    for n, raw in enumerate(body.get("productOrderItem") or ()):
+        item = current.get(str(raw["id"]))
+        if item is None:
+            problems.append(f"productOrderItem.{n}.id: the order has no item '{raw['id']}'")
+            continue
+        new = _item(raw)
+        for field, old, value in (("action", item.action, new.action),
+                                  ("productOffering", item.offering, new.offering),
+                                  ("product.place", item.place, new.place)):
+            if value and value != old:
+                problems.append(f"productOrderItem.{n}.{field}: cannot change in flight "
+                                f"(only product characteristics can)")
+    if problems:
+        return 400, problems
+    if is_terminal(order):
+        return 409, [f"productOrder {order.id} is {order.state}: it can no longer change"]
     return 200, []
 
 
-def _items_changed(order: ProductOrder, items: list[dict[str, Any]]) -> bool:
+def amendments(order: ProductOrder, items: list[dict[str, Any]]) -> list[tuple[str, dict]]:
+    """(item id, changed characteristics) for each item whose characteristics change."""
     current = {i.id: i for i in order.items}
+    out = []
     for raw in items:
-        item = current.get(str(raw.get("id")))
-        if item is None:
-            return True
-        new = _item(raw)
-        if (new.action, new.characteristics) != (item.action, item.characteristics):
-            return True
-        if new.offering and new.offering != item.offering:
-            return True
-        if new.place and new.place != item.place:
-            return True
-    return False
+        item = current[str(raw["id"])]
+        wanted = _item(raw).characteristics
+        changed = {k: v for k, v in wanted.items() if item.characteristics.get(k) != v}
+        if changed:
+            out.append((item.id, changed))
+    return out
 
 
-def amend(om: OrderManager, order: ProductOrder, items: list[dict[str, Any]]) -> None:
-    """Hand changed item characteristics to the order manager's amendment."""
-    current = {i.id: i for i in order.items}
-    for raw in items:
-        item = current.get(str(raw.get("id")))
-        if item is None:
-            continue
-        new = _item(raw)
-        if new.characteristics != item.characteristics:
-            om.com.amend(order, item.id, new.characteristics)  # type: ignore[attr-defined]
+def amend(om: OrderManager, order: ProductOrder, item_id: str, changed: dict[str, Any]
+          ) -> str:
+    """Ask the order manager to change an item in flight; the refusal, or ""."""
+    return om.com.amend(order, item_id, changed).refusal
 
 
-def cancel(om: OrderManager, order: ProductOrder, reason: str) -> Any:
-    """Ask the order manager to cancel ``order``: a SimPy event whose value says whether
-    it was cancelled, or a string saying why it cannot even be tried."""
-    if is_terminal(order):
-        return f"productOrder {order.id} is already {order.state}"
-    cancel_fn = getattr(om.com, "cancel", None)
-    if cancel_fn is None:
-        return "this order manager cannot cancel orders in flight"
-    return cancel_fn(order, reason)
+def cancel(om: OrderManager, order: ProductOrder, reason: str) -> str:
+    """Ask the order manager to cancel ``order`` (TMF622 cancelProductOrder); the
+    refusal, or "" when accepted (the order then ends ``cancelled``)."""
+    request = om.com.cancel(order, reason or "customer request")
+    return "" if request.accepted else request.refusal

@@ -106,7 +106,7 @@ class Views:
             product["href"] = href("product", item.product_id)
         if item.place and not product.get("place"):
             product["place"] = [_place(item.place)]
-        if item.characteristics and not product.get("productCharacteristic"):
+        if item.characteristics:  # om's, so an amendment shows
             product["productCharacteristic"] = _characteristics(item.characteristics)
         if product:
             out["product"] = product
@@ -178,8 +178,8 @@ class Views:
         doc: dict[str, Any] = {
             "@type": "ResourceOrder", "id": order.id, "href": href("resourceOrder", order.id),
             "orderDate": self.date(order.order_date_s), "state": order.state.value,
-            "externalReference": [
-                {"name": order.service_item.key, "externalReferenceType": "serviceOrderItem"}],
+            "externalReference": [{"id": order.service_item.key,
+                                   "entityType": "ServiceOrderItem", "owner": "omsim SOM"}],
             "orderItem": items,
         }
         if order.completion_date_s is not None:

@@ -20,12 +20,14 @@ PO = "/tmf-api/productOrderingManagement/v4"
 TERMINAL = {"completed", "failed", "partial", "rejected", "cancelled"}
 
 
-def live_scenario(lead_days: float = 0.0, **changes: Any) -> dict[str, Any]:
+def live_scenario(lead_days: float = 0.0, min_lead_days: float = 0.0, **changes: Any
+                  ) -> dict[str, Any]:
     """The small scenario with a round-the-clock crew, so orders finish in minutes to
-    hours of simulated time."""
+    hours of simulated time (appointments ``min_lead_days`` to ``lead_days`` ahead)."""
+    lead = {"dist": "uniform", "low": min_lead_days, "high": max(lead_days, min_lead_days)}
     workforce = {"technicians": 60, "shift_start_hour": 0, "shift_end_hour": 24,
                  "travel_min": 0, "install_min": {"dist": "uniform", "low": 5, "high": 20},
-                 "appointment_lead_days": {"dist": "uniform", "low": 0, "high": lead_days}}
+                 "appointment_lead_days": lead}
     return small_dict(name="live", workforce=workforce, **changes)
 
 
