@@ -59,6 +59,17 @@ def test_junit_has_one_case_per_threshold(write_yaml, tmp_path):
     assert failed == FAILING
 
 
+def test_several_scenarios_are_one_suite_each(write_yaml, tmp_path):
+    """check over two scenarios fails if either fails; JUnit has a suite per scenario."""
+    ok = write_yaml("ok.yaml", small_dict(name="ok", thresholds=PASSING))
+    bad = write_yaml("bad.yaml", small_dict(name="bad", thresholds=FAILING))
+    junit = tmp_path / "junit.xml"
+    assert main(["check", str(ok), str(bad), "--replications", "3", "--workers", "1",
+                 "--quiet", "--junit", str(junit)]) == 1
+    suites = ET.parse(junit).getroot().findall("testsuite")
+    assert [(s.get("name"), s.get("failures")) for s in suites] == [("ok", "0"), ("bad", "1")]
+
+
 def test_unknown_metric_in_a_threshold_is_a_clear_error(write_yaml, capsys):
     """A threshold on a metric the report lacks names the file, the entry and the metric."""
     path = write_yaml("typo.yaml", small_dict(thresholds=["fallout.rat < 0.1"]))
