@@ -13,6 +13,7 @@ tests asserting on the same run pay for it once.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,7 @@ class OmsimRunner:
         from sim.scenario import load_scenario
 
         path = self._resolve(Path(scenario))
-        key = (str(path), replications, seed, tuple(sorted((overrides or {}).items())))
+        key = (str(path), replications, seed, json.dumps(overrides or {}, sort_keys=True))
         if key not in self._cache:
             loaded = load_scenario(path, overrides)
             self._cache[key] = replicate(loaded, replications, seed=seed,

@@ -61,6 +61,8 @@ def run_jobs(jobs: Sequence[Job], *, workers: int | None = None, executor: Execu
     in this process. ``executor="dask"`` submits to the dask.distributed scheduler at
     ``scheduler`` (``tcp://host:port``) instead.
     """
+    if workers is not None and workers < 1:
+        raise OmsimError(f"--workers must be at least 1, got {workers}")
     for job in jobs:
         job.scenario.load_catalog()  # ship the parsed catalog; workers may not see the file
     done = 0
