@@ -100,6 +100,11 @@ class Com:
         self._busy: dict[str, simpy.Event] = {}  # product id -> fires when its order ends
         self._wake: dict[str, simpy.Event] = {}  # order id -> fires on cancellation
 
+    @property
+    def busy_products(self) -> Any:
+        """Ids of the products an order in flight acts on (a set-like view)."""
+        return self._busy.keys()
+
     def new_order(self, items: list[ProductOrderItem], customer: str = "",
                   category: str = "", external_id: str = "") -> ProductOrder:
         """A ProductOrder with the next id, dated now (not yet submitted)."""

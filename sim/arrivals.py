@@ -1,13 +1,21 @@
-"""Order arrivals: one Poisson stream of product orders per scenario arrival entry.
+"""Order arrivals: one process per scenario arrival entry, of one order type.
 
-A stream picks service addresses from the address database (so some may turn out not
-to be serviceable), avoids addresses that already have an order, and names customers
-with its own seeded Faker. A bulk enterprise order is one order of ``sites`` items.
+A provide stream picks service addresses from the address database (so some may turn
+out not to be serviceable), avoids addresses that already have an order, and names
+customers with its own seeded Faker. A bulk enterprise order is one order of ``sites``
+items; ``at_day`` makes an entry a single order at that time instead of a Poisson
+stream.
+
+Modify, cease, move, suspend and resume act on a customer drawn at random from the
+product inventory (an active product of the offering; a suspended one for resume).
+Cancel and amend act on an order of the offering still in flight. An arrival that finds
+nothing to act on is skipped and counted (``skipped``).
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -15,15 +23,17 @@ import simpy
 from faker import Faker
 
 from network_model import Network
-from om import Action, OrderManager, ProductOrder, ProductOrderItem
+from om import Action, BillingStarted, OrderManager, ProductOrder, ProductOrderItem, State
+from om.inventory import Product
 from sim.rng import stream
 from sim.scenario import Arrival, Scenario
 
 DAY_S = 86400.0
+_ON_PRODUCT = ("modify", "cease", "move", "suspend", "resume")
 
 
 class Arrivals:
-    """Starts one SimPy process per arrival stream of a scenario."""
+    """Starts one SimPy process per arrival entry of a scenario."""
 
     def __init__(self, env: simpy.Environment, om: OrderManager, network: Network,
                  scenario: Scenario, seed: int, replication: int,
@@ -34,31 +44,117 @@ class Arrivals:
         self.taken: set[str] = set()
         self.on_submit = on_submit
         self.stopped = False  # set when the run drains: no new orders
+        self.skipped: Counter[str] = Counter()  # order type -> arrivals with no target
         self._address_rng = stream(seed, replication, "arrivals:addresses")
         self._fake = Faker(scenario.network.locale)
         self._fake.seed_instance(stream(seed, replication, "arrivals:customers").getrandbits(32))
         catalog = scenario.load_catalog()
+        # Products that started billing, per offering: the customers later orders act on.
+        self._customers: dict[str, list[str]] = {}
+        if any(a.order_type in _ON_PRODUCT for a in scenario.arrivals):
+            om.bus.subscribe(BillingStarted, self._on_billing)
         for n, arrival in enumerate(scenario.arrivals):
             segment = catalog.offerings[arrival.offering].segment
-            rng = stream(seed, replication, f"arrivals:{n}:{arrival.offering}")
-            env.process(self._stream(arrival, segment, rng))
+            name = f"arrivals:{n}:{arrival.offering}"
+            if arrival.order_type != "provide":
+                name += f":{arrival.order_type}"
+            env.process(self._stream(arrival, segment, stream(seed, replication, name)))
+
+    def _on_billing(self, event: BillingStarted) -> None:
+        for product_id in event.product_ids:
+            product = self.om.products.products[product_id]
+            self._customers.setdefault(product.offering, []).append(product_id)
 
     def _stream(self, arrival: Arrival, segment: str, rng: random.Random
                 ) -> Generator[simpy.Event, Any, None]:
-        env, rate_s = self.env, arrival.rate_per_day / DAY_S
-        bulk = arrival.sites > 1
+        env = self.env
+        if arrival.at_day is not None:
+            yield env.timeout(arrival.at_day * DAY_S)
+            if not self.stopped:
+                self._arrive(arrival, segment, rng)
+            return
+        rate_s = (arrival.rate_per_day or 0.0) / DAY_S
         while True:
             yield env.timeout(rng.expovariate(rate_s))
             if self.stopped:
                 return
-            items = [ProductOrderItem(str(i + 1), Action.ADD, arrival.offering,
-                                      self._free_address())
-                     for i in range(arrival.sites)]
-            customer = self._fake.company() if segment != "b2c" else self._fake.name()
-            order = self.om.com.new_order(items, customer=customer, category=segment)
-            label = f"{arrival.offering} (bulk)" if bulk else arrival.offering
-            self.on_submit(order, label)
-            self.om.submit(order)
+            self._arrive(arrival, segment, rng)
+
+    def _arrive(self, arrival: Arrival, segment: str, rng: random.Random) -> None:
+        kind = arrival.order_type
+        if kind == "provide":
+            self._provide(arrival, segment)
+        elif kind in _ON_PRODUCT:
+            product = self._customer(arrival.offering, kind, rng)
+            if product is None:
+                self.skipped[kind] += 1
+                return
+            self._change(arrival, product, kind)
+        else:
+            order = self._order_in_flight(arrival.offering, rng)
+            if order is None:
+                self.skipped[kind] += 1
+            elif kind == "cancel":
+                self.om.com.cancel(order, "customer request")
+            else:
+                self.om.com.amend(order, order.items[0].id, dict(arrival.characteristics))
+
+    def _provide(self, arrival: Arrival, segment: str) -> None:
+        items = [ProductOrderItem(str(i + 1), Action.ADD, arrival.offering,
+                                  self._free_address())
+                 for i in range(arrival.sites)]
+        customer = self._fake.company() if segment != "b2c" else self._fake.name()
+        order = self.om.com.new_order(items, customer=customer, category=segment)
+        label = f"{arrival.offering} (bulk)" if arrival.sites > 1 else arrival.offering
+        self.on_submit(order, label)
+        self.om.submit(order)
+
+    def _change(self, arrival: Arrival, product: Product, kind: str) -> None:
+        offering, place, pid = product.offering, product.place, product.id
+        if kind == "modify":
+            items = [ProductOrderItem("1", Action.MODIFY, offering, place,
+                                      dict(arrival.characteristics), product_id=pid)]
+        elif kind in ("suspend", "resume"):
+            status = "suspended" if kind == "suspend" else "active"
+            items = [ProductOrderItem("1", Action.MODIFY, offering, place, product_id=pid,
+                                      product_status=status)]
+        elif kind == "cease":
+            items = [ProductOrderItem("1", Action.DELETE, offering, place, product_id=pid)]
+        else:  # move: the new line first, then the old one goes
+            items = [ProductOrderItem("1", Action.ADD, offering, self._free_address(),
+                                      dict(product.characteristics)),
+                     ProductOrderItem("2", Action.DELETE, offering, place, product_id=pid,
+                                      after=("1",))]
+        order = self.om.com.new_order(items, customer=product.customer, category=kind)
+        self.on_submit(order, f"{offering} [{kind}]")
+        self.om.submit(order)
+
+    def _customer(self, offering: str, kind: str, rng: random.Random) -> Product | None:
+        """A random product of ``offering`` in the status ``kind`` acts on; closed
+        products are dropped from the list as they are met."""
+        ids = self._customers.get(offering, [])
+        wanted = "suspended" if kind == "resume" else "active"
+        products = self.om.products.products
+        for _ in range(20):
+            if not ids:
+                return None
+            n = int(rng.random() * len(ids))
+            product = products[ids[n]]
+            if product.status == "terminated":
+                ids[n] = ids[-1]
+                ids.pop()
+                continue
+            if product.status == wanted and product.id not in self.om.com.busy_products:
+                return product
+        return None
+
+    def _order_in_flight(self, offering: str, rng: random.Random) -> ProductOrder | None:
+        open_orders = [o for o in self.om.com.open_orders.values()
+                       if o.items[0].offering == offering and o.cancellation is None
+                       and o.state in (State.ACKNOWLEDGED, State.PENDING, State.IN_PROGRESS)]
+        if not open_orders:
+            return None
+        return open_orders[int(rng.random() * len(open_orders))]
 
     def _free_address(self) -> str:
         # A few draws find a free address while the network is far from full; past that

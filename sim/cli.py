@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="write the JSON report here "
                      "(default: reports/<scenario>-seed<N>.json)")
     run.add_argument("--quiet", action="store_true", help="no summary on the terminal")
+    run.add_argument("--trace", action="store_true", help="record every order's tree and "
+                     "state history ('trace') and the product inventory ('inventory') in "
+                     "the report, for 'omsim trace' and 'omsim impact'")
     _replication_options(run, default=1)
     run.add_argument("--out-dir", type=Path, help="write a run directory (summary.json and "
                      "one report per replication) for 'omsim report'")
@@ -58,6 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="HTML report with plots of a run directory")
     report.add_argument("run_dir", type=Path, help="written by 'omsim run --out-dir'")
     report.add_argument("-o", "--out", type=Path, default=Path("report.html"))
+
+    trace = sub.add_parser("trace", help="an order's tree across COM/SOM/ROM with each "
+                           "item's state history (report written with 'run --trace')")
+    trace.add_argument("order_id", help="product order id, e.g. PO-000042")
+    trace.add_argument("--report", type=Path, required=True, help="JSON report")
+
+    impact = sub.add_parser("impact", help="customers and products that depend on an OLT, "
+                            "PON port, exchange, BNG or link A--B (report from 'run --trace')")
+    impact.add_argument("element", help="e.g. EX01-OLT01, EX01-OLT01/1/3, BNG01, EX01--BNG01")
+    impact.add_argument("--report", type=Path, required=True, help="JSON report")
 
     validate = sub.add_parser("validate", help="check a scenario file and its catalog")
     validate.add_argument("scenario", type=Path)
@@ -112,6 +125,9 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
                       f"'{catalog.name}' with {len(catalog.offerings)} offerings")
         return 0
 
+    if args.command in ("trace", "impact"):
+        return _lifecycle_tools(args, console)
+
     if args.command == "serve":
         from sim.tmf_api import serve
 
@@ -129,7 +145,7 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
         scenario = load_scenario(args.scenario)
         with Console(stderr=True, quiet=args.quiet).status(f"running {scenario.name}"):
-            report = run_scenario(scenario, seed=args.seed)
+            report = run_scenario(scenario, seed=args.seed, trace=args.trace)
         out = args.out or Path("reports") / f"{scenario.name}-seed{report['seed']}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report.data, indent=2) + "\n")
@@ -138,6 +154,35 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
             console.print(f"report written to {out}")
         return 0
     return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def _lifecycle_tools(args: argparse.Namespace, console: Console) -> int:
+    """``omsim trace`` and ``omsim impact``: read a traced report."""
+    try:
+        report = json.loads(args.report.read_text())
+    except FileNotFoundError:
+        raise OmsimError(f"{args.report}: report file not found") from None
+    except json.JSONDecodeError as exc:
+        raise OmsimError(f"{args.report}: not a JSON report ({exc})") from None
+    if args.command == "trace":
+        from sim.trace import print_trace
+
+        print_trace(report, args.order_id, console, str(args.report))
+        return 0
+    from sim.impact import impacted
+
+    inventory = report.get("inventory")
+    if inventory is None:
+        raise OmsimError(f"{args.report}: has no 'inventory'; run the scenario with "
+                         f"'omsim run --trace' to record one")
+    hit = impacted(inventory["products"], args.element)
+    customers = sorted({p["customer"] for p in hit})
+    console.print(f"{args.element}: {len(hit):,} products of {len(customers):,} customers "
+                  f"depend on it")
+    for p in hit:
+        console.print(f"  {p['id']}  {p['offering']:<26} {p['status']:<9} {p['customer']}  "
+                      f"({p['port']})", highlight=False)
+    return 0
 
 
 def _with_confidence(args: argparse.Namespace, console: Console) -> int:

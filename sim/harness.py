@@ -14,14 +14,17 @@ import simpy
 
 from network_model import generate_network
 from om import Catalog, EventBus, OrderManager
+from om.approvals import ApproverPool
 from om.fallout import FalloutQueue, RetryPolicy
 from sim.arrivals import Arrivals
 from sim.churn import Churn, drain
 from sim.faults import inject_faults
+from sim.impact import snapshot
 from sim.metrics import DAY_S, Metrics
 from sim.network import EmulatedNetwork
 from sim.rng import stream
 from sim.scenario import Scenario
+from sim.trace import TraceRecorder
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Run:
     arrivals: Arrivals | None = None
     churn: Churn | None = None
     free_at_start: dict[str, int] | None = None
+    trace: TraceRecorder | None = None
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,13 @@ class RunReport:
 
 
 def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
-              env: simpy.Environment | None = None, arrivals: bool = True) -> Run:
+              env: simpy.Environment | None = None, arrivals: bool = True,
+              trace: bool = False) -> Run:
     """Build (but do not run) one replication of ``scenario``.
 
     Live mode passes its own real-time ``env`` and, unless asked for background traffic,
-    ``arrivals=False`` so that orders come only from the API.
+    ``arrivals=False`` so that orders come only from the API. ``trace`` records every
+    order's tree and state history for the report.
     """
     seed = scenario.seed if seed is None else seed
     env = simpy.Environment() if env is None else env
@@ -71,17 +77,25 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
                       fallout_queue=fallout_queue(env, bus, scenario, seed, replication),
                       rng=stream(seed, replication, "rom:backoff"),
                       on_item_failure=scenario.order_management.on_item_failure)
+    om.com.jeopardy.share = scenario.jeopardy_share
+    if scenario.approvals is not None:
+        om.com.approvers = approver_pool(env, bus, scenario, seed, replication)
     inject_faults(env, scenario.faults, network, emulated,
                   stream(seed, replication, "faults"), scenario._source)
     metrics = Metrics(env, om, network, emulated, scenario.duration_days * DAY_S,
                       scenario.warmup_days * DAY_S)
+    recorder = TraceRecorder(bus) if trace else None
+    on_submit = metrics.order_submitted
+    if recorder is not None:
+        def on_submit(order: Any, label: str) -> None:
+            metrics.order_submitted(order, label)
+            recorder.track(order)
     sources = None
     if arrivals:
-        sources = Arrivals(env, om, network, scenario, seed, replication,
-                           metrics.order_submitted)
-    churn = Churn(env, om, scenario, stream(seed, replication, "churn"),
-                  metrics.order_submitted)
-    run = Run(env, om, emulated, metrics, seed, replication, sources, churn)
+        sources = Arrivals(env, om, network, scenario, seed, replication, on_submit)
+    churn = Churn(env, om, scenario, stream(seed, replication, "churn"), on_submit)
+    run = Run(env, om, emulated, metrics, seed, replication, sources, churn,
+              trace=recorder)
     run.free_at_start = {p.name: p.free for p in network.all_pools()}
     return run
 
@@ -103,6 +117,17 @@ def retry_policies(scenario: Scenario, catalog: Catalog) -> dict[str, RetryPolic
     return policies
 
 
+def approver_pool(env: simpy.Environment, bus: EventBus, scenario: Scenario, seed: int,
+                  replication: int) -> ApproverPool:
+    """The approvers of the scenario, who decide orders matching a catalog rule."""
+    settings = scenario.approvals
+    assert settings is not None
+    rng = stream(seed, replication, "approvals")
+    response_h = settings.response_hours.sampler(rng)
+    return ApproverPool(env, bus, settings.approvers, lambda: 3600.0 * response_h(),
+                        settings.rejection_rate, rng)
+
+
 def fallout_queue(env: simpy.Environment, bus: EventBus, scenario: Scenario, seed: int,
                   replication: int) -> FalloutQueue | None:
     """The operations team of the scenario, or None when the fallout queue is off."""
@@ -121,10 +146,12 @@ def events_processed(env: simpy.Environment) -> int:
     return next(env._eid) - len(env._queue)  # type: ignore[attr-defined]
 
 
-def run_scenario(scenario: Scenario, seed: int | None = None, replication: int = 0) -> RunReport:
-    """Run one replication of ``scenario`` and return its report."""
+def run_scenario(scenario: Scenario, seed: int | None = None, replication: int = 0,
+                 trace: bool = False) -> RunReport:
+    """Run one replication of ``scenario`` and return its report (with ``trace`` and
+    ``inventory`` keys when ``trace`` is asked for)."""
     started = time.perf_counter()
-    run = build_run(scenario, seed, replication)
+    run = build_run(scenario, seed, replication, trace=trace)
     run.env.run(until=scenario.duration_days * DAY_S)
     report = finish(run, scenario, time.perf_counter() - started)
     if scenario.churn.cease_all_at_end:
@@ -170,4 +197,7 @@ def finish(run: Run, scenario: Scenario, wall_seconds: float) -> RunReport:
         },
         **body,
     }
+    if run.trace is not None:
+        data["trace"] = run.trace.report()
+        data["inventory"] = {"products": snapshot(run.om, run.om.network)}
     return RunReport(data)

@@ -17,6 +17,7 @@ import simpy
 from network_model import Network, PoolKind
 from om import FalloutRaised, OrderManager, ProductOrder, StateChanged
 from om.events import ManualTouch
+from sim.lifecycle import LifecycleMetrics
 from sim.network import EmulatedNetwork
 
 DAY_S = 86400.0
@@ -70,6 +71,8 @@ class Metrics:
         om.bus.subscribe(StateChanged, self._on_state)
         om.bus.subscribe(FalloutRaised, self._on_fallout)
         om.bus.subscribe(ManualTouch, self._on_manual_touch)
+        self.lifecycle = LifecycleMetrics(om.bus, om.catalog, warmup_s,
+                                          om.com.jeopardy.share)
         self.touches: list[ManualTouch] = []
         env.process(self._sample())
         if warmup_s > 0:
@@ -79,6 +82,7 @@ class Metrics:
     def order_submitted(self, order: ProductOrder, offering: str) -> None:
         self.orders[order.id] = OrderRecord(offering, self.env.now)
         self.in_system += 1
+        self.lifecycle.order_submitted(order, self.env.now)
 
     def _on_state(self, event: StateChanged) -> None:
         layer = _LAYER_ENTITIES.get(event.entity)
@@ -173,6 +177,7 @@ class Metrics:
             "layers": {layer: dict(sorted(c.items())) for layer, c in self.layer_states.items()},
             "utilisation": self._utilisation(),
             "timeline": {**self._timeline(records), **self._daily_series()},
+            **self.lifecycle.report(),
         }
 
     def _by_offering(self, cohort: list[OrderRecord]) -> dict[str, dict[str, Any]]:

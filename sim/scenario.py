@@ -88,13 +88,46 @@ class ChurnSettings(BaseModel):
         False, description="cease every customer at the end and drain (leak checks)")
 
 
+OrderType = Literal["provide", "modify", "cease", "move", "suspend", "resume", "cancel",
+                    "amend"]
+
+
+class ApprovalSettings(BaseModel):
+    """The approvers who decide orders that match a catalog approval rule."""
+
+    model_config = _STRICT
+    approvers: int = Field(2, ge=1, le=10000)
+    response_hours: Distribution = LogNormal(dist="lognormal", mean=4.0, sd=3.0)
+    rejection_rate: float = Field(0.05, ge=0, le=1)
+
+
 class Arrival(BaseModel):
-    """A Poisson stream of product orders for one offering; ``sites`` items per order."""
+    """A Poisson stream of orders of one type for one offering (or, with ``at_day``, a
+    single order at that time); ``sites`` items per provide order (> 1: bulk).
+
+    ``provide`` creates products; ``modify`` (to ``characteristics``), ``cease``,
+    ``move``, ``suspend`` and ``resume`` act on an existing product of the offering;
+    ``cancel`` and ``amend`` (to ``characteristics``) act on an order of the offering
+    in flight. When there is nothing to act on, the arrival is skipped.
+    """
 
     model_config = _STRICT
     offering: str = Field(min_length=1)
-    rate_per_day: float = Field(gt=0)
+    order_type: OrderType = "provide"
+    rate_per_day: float | None = Field(None, gt=0)
+    at_day: float | None = Field(None, ge=0, description="one order at this time")
     sites: int = Field(1, ge=1, le=5000)
+    characteristics: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> Arrival:
+        if (self.rate_per_day is None) == (self.at_day is None):
+            raise ValueError("give either rate_per_day (a Poisson stream) or at_day "
+                             "(one order)")
+        if self.order_type in ("modify", "amend") and not self.characteristics:
+            raise ValueError(f"a {self.order_type} arrival needs the 'characteristics' "
+                             f"it changes")
+        return self
 
 
 class Scenario(BaseModel):
@@ -113,6 +146,9 @@ class Scenario(BaseModel):
     arrivals: list[Arrival] = Field(min_length=1)
     order_management: OrderManagementSettings = OrderManagementSettings()
     churn: ChurnSettings = ChurnSettings()
+    approvals: ApprovalSettings | None = None
+    jeopardy_share: float = Field(0.8, gt=0, lt=1, description="share of the SLA that "
+                                  "raises jeopardy")
     faults: list[Fault] = []
     thresholds: list[str] = []
 
@@ -165,6 +201,14 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>",
         if not offering.sellable:
             raise ScenarioError(f"{source}: arrivals.{n}.offering: '{arrival.offering}' is "
                                 f"only sold inside a bundle")
+        configurable = {c for plan in offering.cfs for spec in plan.rfs
+                        for c in spec.characteristics}
+        unknown = sorted(set(arrival.characteristics) - configurable)
+        if unknown:
+            raise ScenarioError(f"{source}: arrivals.{n}.characteristics: "
+                                f"{', '.join(unknown)} configured by no RFS of "
+                                f"'{arrival.offering}' (it has: "
+                                f"{', '.join(sorted(configurable)) or 'none'})")
     for kind in scenario.elements:
         if kind not in catalog.element_kinds():
             raise ScenarioError(f"{source}: elements.{kind}: no RFS in the catalog is "

@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from sim.lifecycle import print_lifecycle
+
 
 def print_summary(report: dict[str, Any], console: Console | None = None) -> None:
     """Print the headline figures of one run report."""
@@ -61,6 +63,7 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
     util.add_row("technicians", f"{w['technicians']:,}", f"{w['backlog_end']:,} waiting",
                  f"{w['busy_share']:.1%}", f"wait {w['queue_wait_hours_mean']:.1f} h")
     console.print(util)
+    print_lifecycle(report, console)
 
 
 # The metrics a replicated run shows on the terminal; every one is in summary.json.

@@ -1,0 +1,141 @@
+"""Whole runs with every order type, the bulk enterprise scenario, traces and impact."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from om import ScenarioError
+from sim.cli import main
+from sim.harness import build_run, finish, run_scenario
+from sim.impact import impacted, snapshot
+from sim.metrics import DAY_S
+from sim.scenario import load_scenario, scenario_from_dict
+from tests.conftest import REPO, SCENARIOS, small_dict
+
+HOME = "SuperFibre 200 Home"
+LIFECYCLE = [
+    {"offering": HOME, "rate_per_day": 40},
+    {"offering": "Business Fibre 1G", "rate_per_day": 5},
+    {"offering": "Enterprise Connect Site", "rate_per_day": 0.5, "sites": 4},
+    {"offering": HOME, "order_type": "modify", "rate_per_day": 6,
+     "characteristics": {"downstream_mbps": 1000}},
+    {"offering": HOME, "order_type": "cease", "rate_per_day": 4},
+    {"offering": HOME, "order_type": "move", "rate_per_day": 2},
+    {"offering": HOME, "order_type": "suspend", "rate_per_day": 3},
+    {"offering": HOME, "order_type": "resume", "rate_per_day": 3},
+    {"offering": HOME, "order_type": "cancel", "rate_per_day": 3},
+    {"offering": HOME, "order_type": "amend", "rate_per_day": 3,
+     "characteristics": {"downstream_mbps": 500}},
+]
+
+
+@pytest.fixture(scope="module")
+def lifecycle_run():
+    scenario = scenario_from_dict(small_dict(arrivals=LIFECYCLE, duration_days=8),
+                                  "lifecycle.yaml", REPO)
+    run = build_run(scenario, trace=True)
+    run.env.run(until=scenario.duration_days * DAY_S)
+    return run, finish(run, scenario, 0.0).data
+
+
+def test_every_order_type_runs_and_is_conserved(lifecycle_run):
+    """Each order type is submitted and ends once; cancellations and amendments happen."""
+    run, report = lifecycle_run
+    types = report["order_types"]
+    assert set(types) >= {"provide", "modify", "cease", "move", "suspend", "resume"}
+    for t in types.values():
+        assert t["submitted"] == (t["completed"] + t["failed"] + t["partial"]
+                                  + t["cancelled"] + t["rejected"] + t["in_flight"])
+    assert all(types[k]["completed"] > 0 for k in ("modify", "cease", "move", "suspend"))
+    o = report["orders"]
+    assert o["submitted"] == sum(t["submitted"] for t in types.values())
+    c = report["cancellations"]
+    assert c["accepted"] > 0 and c["refused"] > 0 and o["cancelled"] == types["provide"][
+        "cancelled"] + sum(t["cancelled"] for k, t in types.items() if k != "provide")
+    assert report["amendments"]["applied"] > 0
+
+
+def test_inventories_match_network_after_every_order_type(lifecycle_run):
+    """Resources == inventory, elements hold exactly what is active, closed products
+    hold nothing, even after ceases, moves and cancellations."""
+    run, report = lifecycle_run
+    om = run.om
+    allocated = Counter((p.name, s) for p in om.network.all_pools() for s in p.allocated())
+    assert max(allocated.values()) == 1 and set(allocated) == set(om.resources.by_slot)
+    for element in run.emulated.elements.values():
+        held = {(r.pool.name, r.slot) for r in om.resources.by_id.values()
+                if r.element == element.name and r.status == "available"}
+        assert set(element.configured) == held
+    owners = Counter(r.correlation_id for r in om.resources.by_id.values())
+    for product in om.products.products.values():
+        if product.status == "terminated":
+            assert product.order_item not in owners
+            assert all(om.services.services[s].state == "terminated"
+                       for s in product.service_ids)
+    statuses = Counter(p.status for p in om.products.products.values())
+    assert statuses["terminated"] > 0 and statuses["suspended"] >= 0
+
+
+def test_modify_changes_only_the_speed(lifecycle_run):
+    """Completed modify orders sent exactly one RFS (the BNG session) to ROM, or nothing
+    when the product already had the speed (noChange)."""
+    run, report = lifecycle_run
+    modifies = [t for t in report["trace"].values() if t["type"] == "modify"
+                and t["state"] == "completed"]
+    changed = [t for t in modifies if t["items"][0]["services"]]
+    assert changed and len(changed) < len(modifies)  # some hit an already upgraded line
+    for tree in changed:
+        [item] = tree["items"]
+        [service] = item["services"]
+        assert service["action"] == "modify"
+        assert [(r["rfs"], r["action"]) for r in service["resource_order"]["items"]] == [
+            ("RFS_SubscriberSession", "modify")]
+
+
+def test_trace_and_impact_from_the_report(lifecycle_run, tmp_path, capsys):
+    """omsim trace prints an order's three layers; omsim impact lists an OLT's products."""
+    run, report = lifecycle_run
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report))
+    order_id = next(k for k, t in report["trace"].items() if t["type"] == "move")
+    assert main(["trace", order_id, "--report", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert order_id in out and "RFS_GponAccess" in out and "delete" in out
+    olt = next(iter(run.om.network.olts))
+    expected = {p["id"] for p in snapshot(run.om, run.om.network) if p["olt"] == olt}
+    assert expected and {p["id"] for p in impacted(report["inventory"]["products"], olt)} \
+        == expected
+    assert main(["impact", olt, "--report", str(path)]) == 0
+    assert f"{len(expected):,} products" in capsys.readouterr().out
+    assert main(["trace", "PO-999999", "--report", str(path)]) == 2
+
+
+def test_bulk_enterprise_report_separates_bulk_from_b2c():
+    """bulk_enterprise.yaml: the 500-site order's sites and cycle time stand apart."""
+    report = run_scenario(load_scenario(SCENARIOS / "bulk_enterprise.yaml")).data
+    [bulk] = report["bulk_orders"]
+    assert bulk["sites"] == 500
+    assert bulk["completed_sites"] + bulk["failed_sites"] + bulk["open_sites"] == 500
+    assert bulk["completed_sites"] > 400
+    assert len(bulk["failed_site_places"]) == bulk["failed_sites"]
+    if bulk["state"] in ("completed", "partial"):
+        assert bulk["cycle_time_hours"] > 24
+    assert report["approvals"]["decided"] == 1  # the large-order rule
+    assert report["segments"]["b2c"]["n"] > 1000
+    assert report["sla"]["by_offering"][HOME]["attainment"] is not None
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"order_type": "modify"}, "needs the 'characteristics'"),
+    ({"order_type": "modify", "characteristics": {"colour": "red"}},
+     "arrivals.0.characteristics: colour configured by no RFS"),
+    ({"at_day": 2}, "either rate_per_day"),
+])
+def test_bad_lifecycle_arrivals_are_named(change, message):
+    """A bad order-type arrival gets an error naming the field and the reason."""
+    arrival = {"offering": HOME, "rate_per_day": 1, **change}
+    with pytest.raises(ScenarioError, match=message):
+        scenario_from_dict(small_dict(arrivals=[arrival]), "bad.yaml", REPO)
