@@ -65,6 +65,14 @@ def test_process_pool_gives_the_same_numbers(small_scenario):
     assert serial.summary.flat() == pooled.summary.flat()
 
 
+def test_progress_is_reported_per_replication(small_scenario):
+    """The progress callback (the CLI's bar) hears of every finished replication."""
+    calls = []
+    replicate(small_scenario, 3, workers=2, progress=lambda done, total: calls.append(
+        (done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
 def test_dask_executor_gives_the_same_numbers(small_scenario):
     """A dask.distributed LocalCluster returns exactly what local processes return."""
     distributed = pytest.importorskip("distributed")
