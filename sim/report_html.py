@@ -24,6 +24,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from sim.replicate import Summary, load_run_dir, metric_values  # noqa: E402
+from sim.summary import HEADLINE_METRICS  # noqa: E402
 
 Report = dict[str, Any]
 
@@ -215,7 +216,11 @@ def _backlogs(reports: Sequence[Report]) -> str:
 def _table(summary: Summary) -> str:
     rows = ["<table><thead><tr><th>metric</th><th>mean</th><th>sd</th>"
             "<th>95 % CI</th><th>n</th></tr></thead><tbody>"]
-    for path, e in summary.flat().items():
+    flat = summary.flat()
+    # The headline figures first, as on the terminal; then everything else by path.
+    first = [m for m in HEADLINE_METRICS if m in flat]
+    for path in first + sorted(set(flat) - set(first)):
+        e = flat[path]
         rows.append(f"<tr><td>{html.escape(path)}</td><td>{e.mean:,.4g}</td>"
                     f"<td>{e.sd:,.3g}</td><td>{e.low:,.4g} &ndash; {e.high:,.4g}</td>"
                     f"<td>{e.n}</td></tr>")
