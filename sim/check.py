@@ -120,10 +120,15 @@ def check_replications(runs: Replications, thresholds: Sequence[Threshold], sour
     values = runs.values()
     result = CheckResult(runs.scenario, len(runs.reports))
     for n, t in enumerate(thresholds):
-        if t.metric not in values:
+        if t.metric in values:
+            sample = values[t.metric]
+        elif _in_breakdown(t.metric, runs.reports):
+            # e.g. fallout.by_cause.timeout when no order timed out: zero every time.
+            sample = [0.0] * len(runs.reports)
+        else:
             raise OmsimError(f"{source}: thresholds.{n}: '{t.metric}' is not a metric of "
                              f"the report ({_near(t.metric, values)})")
-        result.thresholds.append(evaluate_threshold(t, mean_ci(values[t.metric])))
+        result.thresholds.append(evaluate_threshold(t, mean_ci(sample)))
     if baseline is not None:
         result.regressions = compare_with_baseline(values, baseline, thresholds)
     return result
@@ -189,6 +194,21 @@ def write_junit(path: Path, results: Sequence[CheckResult]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("<?xml version='1.0' encoding='utf-8'?>\n<testsuites>\n" + body
                     + "</testsuites>\n")
+
+
+def _in_breakdown(metric: str, reports: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether ``metric`` names a key of a keyed breakdown that is in every report
+    (``fallout.by_cause``): a key that never occurred there counts as zero."""
+    parent, _, _ = metric.rpartition(".")
+    if not parent.startswith("fallout.by_"):
+        return False
+    for report in reports:
+        node: Any = report
+        for key in parent.split("."):
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if not isinstance(node, Mapping):
+            return False
+    return True
 
 
 def _near(metric: str, values: Mapping[str, Any]) -> str:
