@@ -87,15 +87,16 @@ class CheckResult:
     def cases(self) -> list[ThresholdResult]:
         """Thresholds and baseline comparisons as test cases for JUnit XML.
 
-        A baseline comparison reads as the gate "metric no worse than the baseline
-        mean"; it fails only when Welch's test says the change is significant.
+        A baseline comparison reads as the gate "metric no worse than baseline" (a name
+        that stays the same from build to build, for CI test history) with the
+        baseline mean as its limit; it fails only when Welch's test says the change is
+        significant.
         """
         cases = list(self.thresholds)
         for r in self.regressions:
             op = "<=" if r.higher_is_worse else ">="
             gate = Threshold(r.metric, op, r.baseline_mean,
-                             f"{r.metric} {op} baseline {r.baseline_mean:.6g} "
-                             f"(Welch p={r.p_value:.3g})")
+                             f"{r.metric} no worse than baseline")
             verdict = "fail" if r.significant else (
                 "inconclusive" if not gate.holds(r.current_mean) else "pass")
             margin = r.change if r.higher_is_worse else -r.change
@@ -234,9 +235,14 @@ def print_check(result: CheckResult, console: Console) -> None:
         console.print(f"{result.scenario}: no thresholds and no baseline; nothing to check")
         return
     console.print(table)
+    for r in result.regressions:
+        console.print(f"  {r.metric}: baseline {r.baseline_mean:.4g} -> {r.current_mean:.4g} "
+                      f"({r.change:+.4g}); Welch one-sided p = {r.p_value:.3g}"
+                      f"{' (significant)' if r.significant else ''}", highlight=False)
     for case in result.cases():
         if case.verdict == "fail":
             console.print(f"[bold red]FAIL[/] {result.scenario}: {case.threshold.text}: mean "
-                          f"{case.estimate.mean:.4g} is past the limit by {case.margin:+.4g} "
+                          f"{case.estimate.mean:.4g} is past the limit "
+                          f"{case.threshold.limit:.4g} by {case.margin:+.4g} "
                           f"(95% CI {case.estimate.low:.4g} .. {case.estimate.high:.4g})",
                           highlight=False)
