@@ -5,7 +5,9 @@ om imports network_model and simpy, never sim. ROM reaches the network only thro
 inventories for one SimPy environment.
 """
 
+from om.approvals import ApprovalDecided, ApproverPool
 from om.catalog import Catalog, load_catalog
+from om.com import AmendmentDecided, CancellationDecided
 from om.errors import (
     CatalogError,
     IllegalTransition,
@@ -15,9 +17,12 @@ from om.errors import (
 )
 from om.events import BillingStarted, EventBus, FalloutRaised, StateChanged
 from om.fallout import FalloutCause, Layer
+from om.jeopardy import JeopardyMonitor, JeopardyRaised, SlaBreached
 from om.manager import OrderManager
 from om.orders import (
     Action,
+    Amendment,
+    Cancellation,
     ProductOrder,
     ProductOrderItem,
     ResourceOrder,
@@ -30,7 +35,13 @@ from om.southbound import FakeSouthbound, Southbound
 
 __all__ = [
     "Action",
+    "Amendment",
+    "AmendmentDecided",
+    "ApprovalDecided",
+    "ApproverPool",
     "BillingStarted",
+    "Cancellation",
+    "CancellationDecided",
     "Catalog",
     "CatalogError",
     "EventBus",
@@ -38,6 +49,8 @@ __all__ = [
     "FalloutCause",
     "FalloutRaised",
     "IllegalTransition",
+    "JeopardyMonitor",
+    "JeopardyRaised",
     "Layer",
     "OmsimError",
     "OrderManager",
@@ -48,6 +61,7 @@ __all__ = [
     "ScenarioError",
     "ServiceOrder",
     "ServiceOrderItem",
+    "SlaBreached",
     "Southbound",
     "SouthboundError",
     "State",

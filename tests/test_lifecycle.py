@@ -13,6 +13,7 @@ from om import (
     Action,
     BillingStarted,
     FakeSouthbound,
+    FalloutCause,
     FalloutRaised,
     OrderManager,
     ProductOrderItem,
@@ -299,3 +300,24 @@ def test_orders_on_one_product_run_one_after_another():
     assert modify.state is State.COMPLETED and cease.state is State.COMPLETED
     assert modify.completion_date_s <= cease.completion_date_s
     assert len(om.resources) == 0
+
+
+def test_cancel_while_held_in_fallout_queue_releases_everything():
+    """An item waiting in the fallout work queue is stopped by a cancellation at once."""
+    from om.fallout import FalloutQueue
+
+    env = simpy.Environment()
+    net = generate_network(SIZE, 1)
+    sb = VisitingSouthbound(env, lambda i: FalloutCause.ELEMENT_ERROR
+                            if i.rfs == "RFS_GponAccess" else None, 5.0)
+    om = OrderManager(env, load_catalog(CATALOG), net, sb)
+    om.rom.fallout_queue = FalloutQueue(env, om.bus, 1, lambda: 3 * DAY_S, 1.0,
+                                        random.Random(1))
+    order = _submit(om, ProductOrderItem("1", Action.ADD, HOME, net.addresses[0].id))
+    env.run(until=3600)
+    ont = order.service_order.items[0].resource_order.items[0]
+    assert ont.state is State.HELD and len(om.resources) == 1
+    assert om.com.cancel(order, "found another provider").accepted
+    env.run(until=3600 + 60)  # not the three days the engineer would have taken
+    assert order.state is State.CANCELLED and ont.state is State.CANCELLED
+    assert len(om.resources) == 0 and all(p.in_use == 0 for p in net.all_pools())
