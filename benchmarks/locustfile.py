@@ -15,7 +15,8 @@ User classes (pick some on the command line, e.g. ``B2cUser BulkEnterpriseUser``
 
 Addresses come from the server (``/omsim/addresses``). ``OMSIM_API_KEY`` is sent as
 ``X-API-Key`` when set; ``OMSIM_WAIT_S`` is each user's pause between tasks (default 0:
-as fast as the server answers).
+as fast as the server answers); ``OMSIM_POLL_S`` the bulk users' polling interval;
+``OMSIM_USERS`` fixes the number of users per class (see the end of this file).
 
     locust -f benchmarks/locustfile.py --headless -u 20 -r 10 -t 60s \\
         --host http://127.0.0.1:8622
@@ -172,3 +173,12 @@ class EchoUser(OmsimUser):
     @task
     def echo(self) -> None:
         self.client.post("/omsim/echo", json={"ping": 1}, name="POST /omsim/echo (trivial)")
+
+
+# OMSIM_USERS="B2cUser=8,EchoUser=8,BulkEnterpriseUser=3" fixes how many users of each
+# class run (then -u must be their sum); otherwise the weights above share -u.
+_CLASSES = {c.__name__: c for c in (B2cUser, BulkEnterpriseUser, AmendCancelUser,
+                                    PollingUser, EchoUser)}
+for _spec in filter(None, os.environ.get("OMSIM_USERS", "").split(",")):
+    _name, _, _count = _spec.partition("=")
+    _CLASSES[_name.strip()].fixed_count = int(_count)

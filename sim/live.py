@@ -46,6 +46,7 @@ from sim.tmf_views import Cancellation, Views, epoch_now
 
 TICK_WALL_S = 0.005  # how often the clock looks for requests, in wall seconds
 MAX_REQUESTS_PER_TICK = 2000
+REFRESH_TICKS = 200  # about a wall second: how often a changing order is rewritten
 _TERMINAL = frozenset(s.value for s in TERMINAL)
 
 
@@ -129,7 +130,13 @@ class LiveService:
         self._cancel_ids = IdSource("CPO")
         self._hub_ids = IdSource("HUB", start=1 + max(
             (int(x.rpartition("-")[2]) for x in self.hub.listeners), default=0))
+        # What changed since the last commit. Product and service orders can be large (a
+        # 500-site order is ~1 MB of JSON), so an item change rewrites them at most every
+        # REFRESH_TICKS; a change of the order's own state, or a request, at once.
         self._dirty_orders: set[str] = set()
+        self._urgent_orders: set[str] = set()
+        self._written_at: dict[str, int] = {}  # product order id -> tick last written
+        self._dirty_items: set[str] = set()  # product order item correlation ids
         self._dirty_cancels: set[str] = set()
         self._held: set[str] = set()  # resource ids the database holds
         self._held_signature: tuple[int, str | None] = (0, None)
@@ -141,6 +148,8 @@ class LiveService:
         self._ready = threading.Event()
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._loop, name="omsim-clock", daemon=True)
+        self._commits: queue.SimpleQueue[tuple[Tick, list[Any]] | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write, name="omsim-writer", daemon=True)
         self.env.process(self._ticks())
 
     # -- metadata ----------------------------------------------------------------------
@@ -161,6 +170,7 @@ class LiveService:
     # -- lifecycle ---------------------------------------------------------------------
     def start(self, timeout_s: float = 300.0) -> None:
         """Start the clock thread; return once any replay is done and the clock is live."""
+        self._writer.start()
         self._thread.start()
         if not self._ready.wait(timeout_s):
             raise LiveError(f"replay of the command log took over {timeout_s:g} s")
@@ -169,7 +179,11 @@ class LiveService:
 
     def stop(self) -> None:
         self._stopping = True
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self._commits.put(None)
+        if self._writer.is_alive():
+            self._writer.join(timeout=30)
         self.hub.close()
         self.store.close()
 
@@ -247,14 +261,38 @@ class LiveService:
             replies.append((request, status, doc))
         self._collect(out)
         if out:
+            # The writer thread commits it and then replies: the fsync is off the clock's
+            # path, and ticks queued behind a slow disk go in one group commit.
+            self._commits.put((out, replies))
+        else:
+            for request, status, doc in replies:
+                request.reply.set_result((status, doc))
+
+    def _write(self) -> None:
+        """The writer thread: commit ticks in order, then send their replies."""
+        while (job := self._commits.get()) is not None:
+            jobs = [job]
+            while True:
+                try:
+                    more = self._commits.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._commits.put(None)  # stop after this batch
+                    break
+                jobs.append(more)
             try:
-                self.store.write(out)
+                self.store.write([tick for tick, _ in jobs])
             except Exception as exc:  # the disk failed: nothing was acknowledged
-                for request, _, _ in replies:
-                    request.reply.set_exception(exc)
-                raise
-        for request, status, doc in replies:
-            request.reply.set_result((status, doc))
+                self.error = exc
+                traceback.print_exc()
+                for _, replies in jobs:
+                    for request, _, _ in replies:
+                        request.reply.set_exception(LiveError(f"database write failed: {exc}"))
+                continue
+            for _, replies in jobs:
+                for request, status, doc in replies:
+                    request.reply.set_result((status, doc))
 
     # -- applying requests -------------------------------------------------------------
     def _apply_logged(self, command: Command) -> None:
@@ -276,7 +314,7 @@ class LiveService:
             self.run.metrics.order_submitted(
                 order, f"{first} (bulk)" if len(order.items) > 1 else first)
             om.submit(order)
-            self._dirty_orders.add(order.id)
+            self._urgent_orders.add(order.id)
             return 201, self.views.product_order(order, body), order.id
         if kind == "hub_add":
             listener = Listener(self._hub_ids(), body["callback"], body.get("query") or "")
@@ -298,7 +336,7 @@ class LiveService:
                 return 409, [f"productOrder {target} is {order.state}: only a finished order "
                              f"can be deleted (use cancelProductOrder)"], None
             self.deleted.add(target)
-            self._dirty_orders.add(target)
+            self._urgent_orders.add(target)
             return 204, None, target
         if kind == "patch":
             status, problems = tmf_orders.patch_problems(order, body)
@@ -312,7 +350,7 @@ class LiveService:
                         for item_id, changed in tmf_orders.amendments(
                             order, body.get("productOrderItem") or [])
                         if (refusal := tmf_orders.amend(om, order, item_id, changed))]
-            self._dirty_orders.add(target)
+            self._urgent_orders.add(target)
             # Logged either way: a refused amendment is recorded on the order too.
             if refusals:
                 return 409, refusals, target
@@ -359,7 +397,11 @@ class LiveService:
 
     def _on_state(self, event: StateChanged) -> None:
         order_id = event.correlation_id.partition("/")[0]
-        self._dirty_orders.add(order_id)
+        if event.entity in ("productOrder", "serviceOrder"):
+            self._urgent_orders.add(order_id)
+        else:
+            self._dirty_orders.add(order_id)
+            self._dirty_items.add(event.correlation_id)
         if event.entity == "productOrder" and order_id in self._cancelling and \
                 event.new in _TERMINAL:
             self._cancel_done(self.orders[order_id])
@@ -378,47 +420,32 @@ class LiveService:
 
     # -- persistence -------------------------------------------------------------------
     def _collect(self, out: Tick) -> None:
-        """Add every document that changed since the last tick, and the slot changes."""
-        om, views = self.run.om, self.views
-        for order_id in sorted(self._dirty_orders):
+        """Add every document that changed since the last commit, and the slot changes."""
+        views, tick = self.views, out.tick
+        due = {o for o in self._dirty_orders
+               if tick - self._written_at.get(o, -REFRESH_TICKS) >= REFRESH_TICKS}
+        for order_id in sorted(self._urgent_orders | due):
+            self._dirty_orders.discard(order_id)
             if order_id in self.deleted:
                 out.deleted.append(("productOrder", order_id))
                 continue
             order = self.orders.get(order_id)
             if order is None:
                 continue
+            self._written_at[order_id] = tick
             out.documents.append(Document("productOrder", order.id, order.state.value, "",
                                           json.dumps(views.product_order(
                                               order, self.payloads.get(order.id)))))
-            for item in order.items:
-                product = om.products.products.get(item.product_id or "")
-                if product is not None:
-                    out.documents.append(Document("product", product.id, product.status,
-                                                  order.id, json.dumps(views.product(product))))
-            service_order = order.service_order
-            if service_order is None:
-                continue
-            out.documents.append(Document("serviceOrder", service_order.id,
-                                          service_order.state.value, order.id,
-                                          json.dumps(views.service_order(service_order))))
-            for s_item in service_order.items:
-                service = om.services.services.get(s_item.service_id or "")
-                if service is not None:
-                    out.documents.append(Document("service", service.id, service.state,
-                                                  order.id, json.dumps(views.service(service))))
-                resource_order = s_item.resource_order
-                if resource_order is None:
-                    continue
-                out.documents.append(Document(
-                    "resourceOrder", resource_order.id, resource_order.state.value, order.id,
-                    json.dumps(views.resource_order(resource_order))))
-                for r_item in resource_order.items:
-                    for resource in r_item.reservations:
-                        if resource.id in om.resources.by_id:
-                            out.documents.append(Document(
-                                "resource", resource.id, resource.status, order.id,
-                                json.dumps(views.resource(resource))))
-        self._dirty_orders.clear()
+            if order.service_order is not None:
+                so = order.service_order
+                out.documents.append(Document("serviceOrder", so.id, so.state.value, order.id,
+                                              json.dumps(views.service_order(so))))
+        self._urgent_orders.clear()
+        for correlation_id in sorted(self._dirty_items):
+            item = self._product_item(correlation_id)
+            if item is not None:
+                self._collect_item(out, item)
+        self._dirty_items.clear()
         for cancel_id in sorted(self._dirty_cancels):
             state = self.cancels[cancel_id]
             out.documents.append(Document("cancelProductOrder", cancel_id, state.state,
@@ -426,6 +453,42 @@ class LiveService:
                                           json.dumps(self._cancel_view(state))))
         self._dirty_cancels.clear()
         self._collect_allocations(out)
+
+    def _product_item(self, correlation_id: str) -> Any:
+        order_id, _, item_id = correlation_id.partition("/")
+        order = self.orders.get(order_id)
+        if order is None or not item_id:
+            return None
+        if item_id.isdigit() and 0 < int(item_id) <= len(order.items):
+            guess = order.items[int(item_id) - 1]  # ids are usually 1..n, in order
+            if guess.id == item_id:
+                return guess
+        return next((i for i in order.items if i.id == item_id), None)
+
+    def _collect_item(self, out: Tick, item: Any) -> None:
+        """The small documents below one product order item: its product, services,
+        resource orders and the resources they hold."""
+        om, views, order_id = self.run.om, self.views, item.order.id
+        product = om.products.products.get(item.product_id or "")
+        if product is not None:
+            out.documents.append(Document("product", product.id, product.status, order_id,
+                                          json.dumps(views.product(product))))
+        for s_item in item.service_items:
+            service = om.services.services.get(s_item.service_id or "")
+            if service is not None:
+                out.documents.append(Document("service", service.id, service.state, order_id,
+                                              json.dumps(views.service(service))))
+            ro = s_item.resource_order
+            if ro is None:
+                continue
+            out.documents.append(Document("resourceOrder", ro.id, ro.state.value, order_id,
+                                          json.dumps(views.resource_order(ro))))
+            for r_item in ro.items:
+                for resource in r_item.reservations:
+                    if resource.id in om.resources.by_id:
+                        out.documents.append(Document(
+                            "resource", resource.id, resource.status, order_id,
+                            json.dumps(views.resource(resource))))
 
     def _collect_allocations(self, out: Tick) -> None:
         by_id = self.run.om.resources.by_id
@@ -468,7 +531,8 @@ class LiveService:
                 raise LiveError(f"{self.store.path}: productOrder {order_id} is {state} in "
                                 f"the database but "
                                 f"{order.state if order else 'missing'} after the replay")
-        self._dirty_orders.clear()
-        self._dirty_cancels.clear()
+        # Documents touched during the replay are rewritten by the first live tick: a
+        # large order's may have been behind at the crash.
+        self._urgent_orders |= self._dirty_orders
         self._held = set(by_id)
         self._held_signature = (len(by_id), next(reversed(by_id), None))

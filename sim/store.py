@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from om import OmsimError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS command (
@@ -94,7 +96,7 @@ class Tick:
                     or self.released or self.hubs_added or self.hubs_removed)
 
 
-class StoreError(Exception):
+class StoreError(OmsimError):
     """The database cannot be used (not ours, or made for another scenario)."""
 
 
@@ -145,29 +147,34 @@ class Store:
         return dict(self._conn.execute(
             "SELECT id, state FROM document WHERE collection = ?", (collection,)))
 
-    def write(self, tick: Tick) -> None:
-        """Commit one tick: the clock, commands, documents and allocations, atomically."""
+    def write(self, ticks: list[Tick]) -> None:
+        """Commit ticks, oldest first, in one transaction (a group commit): the clock,
+        commands, documents and allocations of each, atomically."""
+        with _transaction(self._conn):
+            for tick in ticks:
+                self._write_one(tick)
+
+    def _write_one(self, tick: Tick) -> None:
         c = self._conn
-        with _transaction(c):
-            c.execute("INSERT OR REPLACE INTO meta VALUES ('tick', ?)", (str(tick.tick),))
-            c.executemany("INSERT INTO command (tick, kind, target, body, result) "
-                          "VALUES (?, ?, ?, ?, ?)",
-                          [(tick.tick, *cmd) for cmd in tick.commands])
-            # Releases first: a slot freed and handed out again within one tick is a
-            # delete then an insert, never two holders.
-            c.executemany("DELETE FROM allocation WHERE resource_id = ?",
-                          [(r,) for r in tick.released])
-            c.executemany("DELETE FROM document WHERE collection = 'resource' AND id = ?",
-                          [(r,) for r in tick.released])
-            c.executemany("INSERT INTO allocation VALUES (?, ?, ?)", tick.allocated)
-            c.executemany("DELETE FROM document WHERE collection = ? AND id = ?",
-                          tick.deleted)
-            c.executemany(
-                "INSERT INTO document VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection, id) "
-                "DO UPDATE SET state = excluded.state, body = excluded.body",
-                [(d.collection, d.id, d.state, d.order_id, d.body) for d in tick.documents])
-            c.executemany("INSERT OR REPLACE INTO hub VALUES (?, ?, ?)", tick.hubs_added)
-            c.executemany("DELETE FROM hub WHERE id = ?", [(h,) for h in tick.hubs_removed])
+        c.execute("INSERT OR REPLACE INTO meta VALUES ('tick', ?)", (str(tick.tick),))
+        c.executemany("INSERT INTO command (tick, kind, target, body, result) "
+                      "VALUES (?, ?, ?, ?, ?)",
+                      [(tick.tick, *cmd) for cmd in tick.commands])
+        # Releases first: a slot freed and handed out again within one tick is a
+        # delete then an insert, never two holders.
+        c.executemany("DELETE FROM allocation WHERE resource_id = ?",
+                      [(r,) for r in tick.released])
+        c.executemany("DELETE FROM document WHERE collection = 'resource' AND id = ?",
+                      [(r,) for r in tick.released])
+        c.executemany("INSERT INTO allocation VALUES (?, ?, ?)", tick.allocated)
+        c.executemany("DELETE FROM document WHERE collection = ? AND id = ?",
+                      tick.deleted)
+        c.executemany(
+            "INSERT INTO document VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection, id) "
+            "DO UPDATE SET state = excluded.state, body = excluded.body",
+            [(d.collection, d.id, d.state, d.order_id, d.body) for d in tick.documents])
+        c.executemany("INSERT OR REPLACE INTO hub VALUES (?, ?, ?)", tick.hubs_added)
+        c.executemany("DELETE FROM hub WHERE id = ?", [(h,) for h in tick.hubs_removed])
 
 
 class _transaction:

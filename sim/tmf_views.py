@@ -33,6 +33,9 @@ COLLECTIONS = {
     "resource": "TMF639",
 }
 
+# What the order manager decides, whatever a client sent.
+_OWNED = frozenset({"id", "href", "state", "orderDate", "completionDate",
+                    "expectedCompletionDate", "cancellationDate", "cancellationReason"})
 _RESOURCE_STATUS = {"reserved": "reserved", "available": "available",
                     "reconciled": "unknown", "terminated": "unknown"}
 
@@ -73,7 +76,8 @@ class Views:
                       if isinstance(i, dict)}
         items = [self._product_order_item(item, sent_items.get(item.id, {}))
                  for item in order.items]
-        doc: dict[str, Any] = {"@type": "ProductOrder", **payload}
+        doc: dict[str, Any] = {"@type": "ProductOrder"}
+        doc.update((k, v) for k, v in payload.items() if k not in _OWNED)
         doc.update({
             "id": order.id,
             "href": href("productOrder", order.id),
@@ -88,6 +92,10 @@ class Views:
             doc["externalId"] = order.external_id
         if order.completion_date_s is not None:
             doc["completionDate"] = self.date(order.completion_date_s)
+        if order.cancellation is not None and order.cancellation.accepted:
+            doc["cancellationReason"] = order.cancellation.reason
+            if order.cancellation.decided_s is not None:
+                doc["cancellationDate"] = self.date(order.cancellation.decided_s)
         if order.state_reason:
             # TMF622 v4 has no stateReason; a note keeps the reason visible.
             notes = [n for n in doc.get("note", ()) if n.get("id") != "omsim-state"]

@@ -110,6 +110,30 @@ def test_product_order_lifecycle_conforms_to_tmf622(live) -> None:
     error(client.delete(f"{PO}/productOrder/{order['id']}"), 404)
 
 
+def test_patch_amends_item_characteristics_in_flight(live) -> None:
+    """PATCH of an item's product characteristics before activation is an in-flight
+    amendment: the product ends with the new value; after completion the PATCH is a
+    409."""
+    client, addresses = live
+    order_id = client.post(f"{PO}/productOrder", json=b2c_order(addresses[90])).json()["id"]
+    faster = {"productOrderItem": [{"id": "1", "action": "add", "product": {
+        "productCharacteristic": [{"name": "downstream_mbps", "value": 1000}]}}]}
+    amended = client.patch(f"{PO}/productOrder/{order_id}", json=faster)
+    assert amended.status_code == 200, amended.text
+    characteristics = conforms(amended, "TMF622", "ProductOrder")[
+        "productOrderItem"][0]["product"]["productCharacteristic"]
+    assert {"name": "downstream_mbps", "value": 1000} in characteristics
+    done = wait_until_terminal(client, order_id)
+    assert done["state"] == "completed"
+    product = client.get(done["productOrderItem"][0]["product"]["href"]).json()
+    assert {"name": "downstream_mbps", "value": 1000} in product["productCharacteristic"]
+    assert "completed" in error(client.patch(f"{PO}/productOrder/{order_id}", json=faster), 409)
+    moved = {"productOrderItem": [{"id": "1", "action": "add", "product": {
+        "place": [{"id": addresses[91], "role": "installationAddress"}]}}]}
+    assert "product.place" in error(client.patch(f"{PO}/productOrder/{order_id}",
+                                                 json=moved), 400)
+
+
 def test_list_filters_are_anded_and_paginated(live) -> None:
     """GET productOrder: attribute filters combined with AND, fields=, offset/limit and
     the X-Total-Count / X-Result-Count headers."""

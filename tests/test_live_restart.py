@@ -35,10 +35,13 @@ def _post_until_stopped(url: str, addresses: list[str], acknowledged: list[str],
             body = bulk_order(sites) if len(sites) > 1 else b2c_order(sites[0])
             try:
                 response = client.post(f"{PO}/productOrder", json=body)
+                if response.status_code == 201:
+                    acknowledged.append(response.json()["id"])
+                    if len(acknowledged) % 7 == 0:  # cancellations go through the log too
+                        client.post(f"{PO}/cancelProductOrder",
+                                    json={"productOrder": {"id": acknowledged[-1]}})
             except httpx.HTTPError:
                 return  # the server died mid-request: that order was never acknowledged
-            if response.status_code == 201:
-                acknowledged.append(response.json()["id"])
             time.sleep(0.01)
 
 
@@ -81,6 +84,7 @@ def test_sigkill_under_load_loses_nothing_and_orders_finish(tmp_path: Path) -> N
         assert set(acknowledged) <= by_id.keys()
         assert all(state in TERMINAL for state in by_id.values()), Counter(by_id.values())
         assert any(by_id[i] == "completed" for i in in_flight)
+        assert "cancelled" in by_id.values()
         resources = _all(client, "/tmf-api/resourceInventoryManagement/v4/resource")
         status = client.get("/omsim/status").json()
 
