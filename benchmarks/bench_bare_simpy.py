@@ -12,7 +12,7 @@ def bench_bare_timeout_loop(benchmark, figures):
     processed, wall = fastest(3, benchmark, lambda: bare_timeout_loop(events))
     assert processed >= events
     figures["bare.events"] = processed
-    figures["bare.wall_s"] = wall
+    figures["bare.seconds"] = wall
 
 
 def bench_bare_mmc(benchmark, figures):
@@ -20,4 +20,4 @@ def bench_bare_mmc(benchmark, figures):
     served, wall = fastest(3, benchmark, lambda: bare_mmc(customers=MMC_CUSTOMERS, **MMC))
     assert served > 0.99 * MMC_CUSTOMERS
     figures["mmc.bare.customers"] = served
-    figures["mmc.bare.wall_s"] = wall
+    figures["mmc.bare.seconds"] = wall

@@ -21,6 +21,6 @@ def bench_engine(benchmark, figures):
     figures["engine.build_s"] = run.build_s
     figures["engine.simulate_s"] = run.simulate_s
     figures["engine.report_s"] = run.report_s
-    figures["engine.wall_s"] = run.wall_s
+    figures["engine.seconds"] = run.seconds
     benchmark.extra_info.update(orders=run.orders, events=run.events,
                                 simulate_s=run.simulate_s)

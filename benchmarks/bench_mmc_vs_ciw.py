@@ -12,7 +12,7 @@ def bench_ciw_mmc(benchmark, figures):
     served, wall = fastest(3, benchmark, lambda: ciw_mmc(until=until_h, **MMC))
     assert served > 0.95 * MMC_CUSTOMERS
     figures["mmc.ciw.customers"] = served
-    figures["mmc.ciw.wall_s"] = wall
+    figures["mmc.ciw.seconds"] = wall
 
 
 def bench_omsim_erlang_c(benchmark, figures):
@@ -24,4 +24,4 @@ def bench_omsim_erlang_c(benchmark, figures):
     run = benchmark.pedantic(run_engine, args=(scenario,), rounds=1, iterations=1)
     assert run.completed > 0.95 * MMC_CUSTOMERS
     figures["mmc.omsim.customers"] = run.completed
-    figures["mmc.omsim.wall_s"] = run.wall_s
+    figures["mmc.omsim.seconds"] = run.seconds

@@ -22,5 +22,5 @@ def bench_scale(benchmark, figures, orders):
                              iterations=1)
     assert run.orders > 0.9 * orders
     figures[f"scale.{orders}.orders"] = run.orders
-    figures[f"scale.{orders}.wall_s"] = run.wall_s
+    figures[f"scale.{orders}.seconds"] = run.seconds
     figures[f"scale.{orders}.simulate_s"] = run.simulate_s
