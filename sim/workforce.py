@@ -81,6 +81,9 @@ class Technician:
                     get.cancel()
                     continue
                 job = get.value
+            if _cancelled(job.item):  # the order was cancelled while the visit waited
+                job.done.succeed()
+                continue
             started = env.now
             crew.waits_s.append(started - job.queued_s)
             job.item.appointment = (self.spec.name, started)
@@ -104,6 +107,11 @@ class Technician:
             else:
                 crew.no_shows += 1
                 job.done.fail(outcome)
+
+
+def _cancelled(item: ResourceOrderItem) -> bool:
+    cancellation = item.order.service_item.product_item.order.cancellation
+    return cancellation is not None and cancellation.accepted
 
 
 class Workforce:

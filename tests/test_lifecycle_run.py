@@ -34,8 +34,10 @@ LIFECYCLE = [
 
 @pytest.fixture(scope="module")
 def lifecycle_run():
-    scenario = scenario_from_dict(small_dict(arrivals=LIFECYCLE, duration_days=8),
-                                  "lifecycle.yaml", REPO)
+    raw = small_dict(arrivals=LIFECYCLE, duration_days=8)
+    # No-shows too: a cancelled order's visit must never fail into a process nobody waits on.
+    raw["workforce"] = {**raw["workforce"], "no_show_rate": 0.1}
+    scenario = scenario_from_dict(raw, "lifecycle.yaml", REPO)
     run = build_run(scenario, trace=True)
     run.env.run(until=scenario.duration_days * DAY_S)
     return run, finish(run, scenario, 0.0).data
@@ -139,3 +141,21 @@ def test_bad_lifecycle_arrivals_are_named(change, message):
     arrival = {"offering": HOME, "rate_per_day": 1, **change}
     with pytest.raises(ScenarioError, match=message):
         scenario_from_dict(small_dict(arrivals=[arrival]), "bad.yaml", REPO)
+
+
+def test_refused_modify_fails_in_rom_and_keeps_the_line():
+    """A BNG that refuses every profile change fails each modify; the lines keep working."""
+    arrivals = [{"offering": HOME, "rate_per_day": 40},
+                {"offering": HOME, "order_type": "modify", "rate_per_day": 10,
+                 "characteristics": {"downstream_mbps": 1000}}]
+    raw = small_dict(arrivals=arrivals, duration_days=5,
+                     elements={"bng": {"operation_error_rates": {"modify": 1.0}}})
+    run = build_run(scenario_from_dict(raw, "refusing.yaml", REPO))
+    run.env.run(until=5 * DAY_S)
+    report = finish(run, scenario_from_dict(raw, "refusing.yaml", REPO), 0.0).data
+    modify = report["order_types"]["modify"]
+    assert modify["failed"] > 5 and modify["completed"] == 0
+    assert report["fallout"]["by_layer"].get("ROM", 0) > 0
+    products = run.om.products.products.values()
+    assert all(p.characteristics["downstream_mbps"] == 200 and p.status == "active"
+               for p in products)
