@@ -181,11 +181,13 @@ class Com:
         return self.env.process(self._run(order))
 
     def _run(self, order: ProductOrder) -> Generator[simpy.Event, Any, State]:
-        products = {i.product_id for i in order.items if i.product_id}
+        # (a new customer's order acts on no product: one shared empty tuple, not a set)
+        products = {i.product_id for i in order.items if i.product_id} or ()
         # One order at a time per product: a cease waits for a modify in flight.
         while busy := [self._busy[p] for p in products if p in self._busy]:
             yield self.env.all_of(busy)
-        released = self.env.event()
+        # An order that locks no product needs no event to release it.
+        released = self.env.event() if products else None
         for p in products:
             self._busy[p] = released
         try:
@@ -193,7 +195,8 @@ class Com:
         finally:
             for p in products:
                 del self._busy[p]
-            released.succeed()
+            if released is not None:
+                released.succeed()
             self.open_orders.pop(order.id, None)
 
     def _fulfil(self, order: ProductOrder) -> Generator[simpy.Event, Any, State]:

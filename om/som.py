@@ -75,11 +75,15 @@ class Som:
     def _run(self, order: ServiceOrder) -> Generator[simpy.Event, Any, State]:
         env = self.env
         self.bus.emit(move(order, State.IN_PROGRESS, env.now))
-        running: dict[ServiceOrderItem, simpy.Process] = {}
-        for item in order.items:  # dependency order: prerequisites already started
-            prerequisites = [running[r] for r in item.requires]
-            running[item] = env.process(self._run_item(item, prerequisites))
-        yield env.all_of(list(running.values()))
+        if len(order.items) == 1:
+            # Nothing to run in parallel (most orders): no process and no condition.
+            yield from self._run_item(order.items[0], [])
+        else:
+            running: dict[ServiceOrderItem, simpy.Process] = {}
+            for item in order.items:  # dependency order: prerequisites already started
+                prerequisites = [running[r] for r in item.requires]
+                running[item] = env.process(self._run_item(item, prerequisites))
+            yield env.all_of(list(running.values()))
         completed = sum(1 for i in order.items if i.state is State.COMPLETED)
         if _cancelling(order.product_order):
             yield from self._roll_back_completed(order)
