@@ -40,13 +40,13 @@ from om.orders import TERMINAL
 from sim import tmf_orders
 from sim.harness import Run, build_run
 from sim.hub import Hub, Listener
+from sim.read_model import ReadModel
 from sim.scenario import Scenario
 from sim.store import Command, Document, Store, Tick
 from sim.tmf_views import Cancellation, Views, epoch_now
 
 TICK_WALL_S = 0.005  # how often the clock looks for requests, in wall seconds
 MAX_REQUESTS_PER_TICK = 2000
-REFRESH_TICKS = 200  # about a wall second: how often a changing order is rewritten
 _TERMINAL = frozenset(s.value for s in TERMINAL)
 
 
@@ -130,16 +130,8 @@ class LiveService:
         self._cancel_ids = IdSource("CPO")
         self._hub_ids = IdSource("HUB", start=1 + max(
             (int(x.rpartition("-")[2]) for x in self.hub.listeners), default=0))
-        # What changed since the last commit. Product and service orders can be large (a
-        # 500-site order is ~1 MB of JSON), so an item change rewrites them at most every
-        # REFRESH_TICKS; a change of the order's own state, or a request, at once.
-        self._dirty_orders: set[str] = set()
-        self._urgent_orders: set[str] = set()
-        self._written_at: dict[str, int] = {}  # product order id -> tick last written
-        self._dirty_items: set[str] = set()  # product order item correlation ids
+        self.read_model = ReadModel(om, self.views, self.orders, self.payloads, self.deleted)
         self._dirty_cancels: set[str] = set()
-        self._held: set[str] = set()  # resource ids the database holds
-        self._held_signature: tuple[int, str | None] = (0, None)
         self.replaying = self._replay_to >= 0
         self.tick = -1
         self._inbox: queue.SimpleQueue[Request] = queue.SimpleQueue()
@@ -227,7 +219,9 @@ class LiveService:
                 for command in self._replay.pop(tick, ()):
                     self._apply_logged(command)
                 if tick == self._replay_to:
-                    self._verify_replay()
+                    problem = self.read_model.verify(self.store)
+                    if problem:
+                        raise LiveError(problem)
                     self.replaying = False
                     self.env.go_live()
                     self._ready.set()
@@ -259,7 +253,13 @@ class LiveService:
             elif request.kind == "hub_remove" and status == 204:
                 out.hubs_removed.append(request.target)
             replies.append((request, status, doc))
-        self._collect(out)
+        self.read_model.collect(out)
+        for cancel_id in sorted(self._dirty_cancels):
+            state = self.cancels[cancel_id]
+            out.documents.append(Document("cancelProductOrder", cancel_id, state.state,
+                                          state.cancellation.order_id,
+                                          json.dumps(self._cancel_view(state))))
+        self._dirty_cancels.clear()
         if out:
             # The writer thread commits it and then replies: the fsync is off the clock's
             # path, and ticks queued behind a slow disk go in one group commit.
@@ -314,7 +314,7 @@ class LiveService:
             self.run.metrics.order_submitted(
                 order, f"{first} (bulk)" if len(order.items) > 1 else first)
             om.submit(order)
-            self._urgent_orders.add(order.id)
+            self.read_model.requested(order.id)
             return 201, self.views.product_order(order, body), order.id
         if kind == "hub_add":
             listener = Listener(self._hub_ids(), body["callback"], body.get("query") or "")
@@ -336,7 +336,7 @@ class LiveService:
                 return 409, [f"productOrder {target} is {order.state}: only a finished order "
                              f"can be deleted (use cancelProductOrder)"], None
             self.deleted.add(target)
-            self._urgent_orders.add(target)
+            self.read_model.requested(target)
             return 204, None, target
         if kind == "patch":
             status, problems = tmf_orders.patch_problems(order, body)
@@ -350,7 +350,7 @@ class LiveService:
                         for item_id, changed in tmf_orders.amendments(
                             order, body.get("productOrderItem") or [])
                         if (refusal := tmf_orders.amend(om, order, item_id, changed))]
-            self._urgent_orders.add(target)
+            self.read_model.requested(target)
             # Logged either way: a refused amendment is recorded on the order too.
             if refusals:
                 return 409, refusals, target
@@ -396,12 +396,8 @@ class LiveService:
         self.run.metrics.order_submitted(order, label)
 
     def _on_state(self, event: StateChanged) -> None:
+        self.read_model.changed(event)
         order_id = event.correlation_id.partition("/")[0]
-        if event.entity in ("productOrder", "serviceOrder"):
-            self._urgent_orders.add(order_id)
-        else:
-            self._dirty_orders.add(order_id)
-            self._dirty_items.add(event.correlation_id)
         if event.entity == "productOrder" and order_id in self._cancelling and \
                 event.new in _TERMINAL:
             self._cancel_done(self.orders[order_id])
@@ -417,122 +413,3 @@ class LiveService:
         if not self.replaying and self.hub.listeners:
             self.hub.publish("CancelProductOrderStateChangeEvent", "cancelProductOrder",
                              self._cancel_view(state))
-
-    # -- persistence -------------------------------------------------------------------
-    def _collect(self, out: Tick) -> None:
-        """Add every document that changed since the last commit, and the slot changes."""
-        views, tick = self.views, out.tick
-        due = {o for o in self._dirty_orders
-               if tick - self._written_at.get(o, -REFRESH_TICKS) >= REFRESH_TICKS}
-        for order_id in sorted(self._urgent_orders | due):
-            self._dirty_orders.discard(order_id)
-            if order_id in self.deleted:
-                out.deleted.append(("productOrder", order_id))
-                continue
-            order = self.orders.get(order_id)
-            if order is None:
-                continue
-            self._written_at[order_id] = tick
-            out.documents.append(Document("productOrder", order.id, order.state.value, "",
-                                          json.dumps(views.product_order(
-                                              order, self.payloads.get(order.id)))))
-            if order.service_order is not None:
-                so = order.service_order
-                out.documents.append(Document("serviceOrder", so.id, so.state.value, order.id,
-                                              json.dumps(views.service_order(so))))
-        self._urgent_orders.clear()
-        for correlation_id in sorted(self._dirty_items):
-            item = self._product_item(correlation_id)
-            if item is not None:
-                self._collect_item(out, item)
-        self._dirty_items.clear()
-        for cancel_id in sorted(self._dirty_cancels):
-            state = self.cancels[cancel_id]
-            out.documents.append(Document("cancelProductOrder", cancel_id, state.state,
-                                          state.cancellation.order_id,
-                                          json.dumps(self._cancel_view(state))))
-        self._dirty_cancels.clear()
-        self._collect_allocations(out)
-
-    def _product_item(self, correlation_id: str) -> Any:
-        order_id, _, item_id = correlation_id.partition("/")
-        order = self.orders.get(order_id)
-        if order is None or not item_id:
-            return None
-        if item_id.isdigit() and 0 < int(item_id) <= len(order.items):
-            guess = order.items[int(item_id) - 1]  # ids are usually 1..n, in order
-            if guess.id == item_id:
-                return guess
-        return next((i for i in order.items if i.id == item_id), None)
-
-    def _collect_item(self, out: Tick, item: Any) -> None:
-        """The small documents below one product order item: its product, services,
-        resource orders and the resources they hold."""
-        om, views, order_id = self.run.om, self.views, item.order.id
-        product = om.products.products.get(item.product_id or "")
-        if product is not None:
-            out.documents.append(Document("product", product.id, product.status, order_id,
-                                          json.dumps(views.product(product))))
-        for s_item in item.service_items:
-            service = om.services.services.get(s_item.service_id or "")
-            if service is not None:
-                out.documents.append(Document("service", service.id, service.state, order_id,
-                                              json.dumps(views.service(service))))
-            ro = s_item.resource_order
-            if ro is None:
-                continue
-            out.documents.append(Document("resourceOrder", ro.id, ro.state.value, order_id,
-                                          json.dumps(views.resource_order(ro))))
-            for r_item in ro.items:
-                for resource in r_item.reservations:
-                    if resource.id in om.resources.by_id:
-                        out.documents.append(Document(
-                            "resource", resource.id, resource.status, order_id,
-                            json.dumps(views.resource(resource))))
-
-    def _collect_allocations(self, out: Tick) -> None:
-        by_id = self.run.om.resources.by_id
-        # Resource ids only grow, and dicts keep insertion order: the newest id and the
-        # count change whenever the set of held slots changed at all.
-        signature = (len(by_id), next(reversed(by_id), None))
-        if signature == self._held_signature:
-            return
-        added = []
-        for resource_id in reversed(by_id):
-            if resource_id in self._held:
-                break
-            added.append(resource_id)
-        if len(self._held) + len(added) != len(by_id):
-            gone = self._held - by_id.keys()
-            out.released.extend(sorted(gone))
-            self._held -= gone
-            added = [r for r in by_id if r not in self._held]
-        for resource_id in reversed(added):
-            resource = by_id[resource_id]
-            out.allocated.append((resource_id, resource.pool.name, resource.slot))
-            out.documents.append(Document("resource", resource_id, resource.status,
-                                          resource.correlation_id.partition("/")[0],
-                                          json.dumps(self.views.resource(resource))))
-            self._held.add(resource_id)
-        self._held_signature = signature
-
-    def _verify_replay(self) -> None:
-        """The replayed state must be the persisted one, slot for slot, state for state."""
-        by_id = self.run.om.resources.by_id
-        memory = {(rid, r.pool.name, r.slot) for rid, r in by_id.items()}
-        persisted = self.store.allocations()
-        if memory != persisted:
-            raise LiveError(
-                f"{self.store.path}: the replay holds {len(memory - persisted)} slots the "
-                f"database does not, and misses {len(persisted - memory)} it holds")
-        for order_id, state in self.store.document_states("productOrder").items():
-            order = self.orders.get(order_id)
-            if order is None or order.state.value != state:
-                raise LiveError(f"{self.store.path}: productOrder {order_id} is {state} in "
-                                f"the database but "
-                                f"{order.state if order else 'missing'} after the replay")
-        # Documents touched during the replay are rewritten by the first live tick: a
-        # large order's may have been behind at the crash.
-        self._urgent_orders |= self._dirty_orders
-        self._held = set(by_id)
-        self._held_signature = (len(by_id), next(reversed(by_id), None))
