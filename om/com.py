@@ -242,7 +242,7 @@ class Com:
 
         if service_order.items:
             order.service_order = service_order
-            yield self.som.fulfil(service_order)
+            yield from self.som.fulfil(service_order)
             if (self.on_item_failure == "fail_order" and not _cancelling(order)
                     and service_order.state is not State.COMPLETED):
                 yield from self._undo(service_order)

@@ -9,6 +9,7 @@ lookup answers "which customer is this resource for?". State is only ever assign
 from __future__ import annotations
 
 from enum import StrEnum
+from sys import intern
 from typing import Any
 
 
@@ -111,7 +112,7 @@ class ProductOrderItem:
         ``after`` lists items of the same order this one waits for (TMF622
         orderItemRelationship of type ``dependsOn``), e.g. a move ceases the old line
         only after the new one works."""
-        self.id = id
+        self.id = intern(id)  # "1", "2", ...: one shared string, not one per item
         self.order: ProductOrder = None  # type: ignore[assignment]  # set by ProductOrder
         self.action = action
         self.offering = offering
@@ -220,7 +221,7 @@ class ServiceOrderItem:
     def __init__(self, id: str, order: ServiceOrder, action: Action, plan: Any,
                  product_item: ProductOrderItem,
                  characteristics: dict[str, Any] | None = None) -> None:
-        self.id = id
+        self.id = intern(id)  # "1", "2", ...: one shared string, not one per item
         self.order = order
         self.action = action
         self.plan = plan
@@ -290,7 +291,7 @@ class ResourceOrderItem:
                  "activated", "attempts", "appointment", "undoes")
 
     def __init__(self, id: str, order: ResourceOrder, action: Action, spec: Any) -> None:
-        self.id = id
+        self.id = intern(id)  # "1", "2", ...: one shared string, not one per item
         self.order = order
         self.action = action
         self.spec = spec

@@ -68,9 +68,10 @@ class Som:
             if item.resource_order is not None:
                 self.rom.cancel(item.resource_order)
 
-    def fulfil(self, order: ServiceOrder) -> simpy.Process:
-        """Start fulfilling ``order``; the process's value is its final state."""
-        return self.env.process(self._run(order))
+    def fulfil(self, order: ServiceOrder) -> Generator[simpy.Event, Any, State]:
+        """Fulfil ``order`` inside the caller's process (``yield from``, no process of
+        its own: COM waits for nothing else meanwhile); returns its final state."""
+        return self._run(order)
 
     def _run(self, order: ServiceOrder) -> Generator[simpy.Event, Any, State]:
         env = self.env

@@ -96,6 +96,11 @@ def can_move(entity: Any, to: S) -> bool:
     return to in ALLOWED[entity.entity].get(entity.state, ())
 
 
+# Each state's TMF name. ``S.X.value`` goes through the enum's descriptor, several times
+# slower than a dict lookup, and move() runs about 17 times per product order.
+_NAME: dict[S, str] = {s: s.value for s in S}
+
+
 def move(entity: Any, to: S, at_s: float) -> StateChanged:
     """Move an order or item to state ``to`` at simulated time ``at_s``.
 
@@ -105,5 +110,5 @@ def move(entity: Any, to: S, at_s: float) -> StateChanged:
     if to not in ALLOWED[entity.entity].get(old, ()):
         raise IllegalTransition(f"{entity.entity} {entity.key}: {old} -> {to}")
     entity.state = to
-    return StateChanged(entity.entity, entity.key, old.value, to.value, at_s,
+    return StateChanged(entity.entity, entity.key, _NAME[old], _NAME[to], at_s,
                         entity.correlation_id)

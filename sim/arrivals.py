@@ -29,6 +29,10 @@ from sim.rng import stream
 from sim.scenario import Arrival, Scenario
 
 DAY_S = 86400.0
+# Distinct customer names per kind (people, companies) in one run. Past that, a new
+# customer gets one of the names already made: a Faker call costs about a tenth of what
+# simulating the whole order does, and a million orders need no million names.
+NAME_POOL = 2000
 _ON_PRODUCT = ("modify", "cease", "move", "suspend", "resume")
 
 
@@ -48,6 +52,8 @@ class Arrivals:
         self._address_rng = stream(seed, replication, "arrivals:addresses")
         self._fake = Faker(scenario.network.locale)
         self._fake.seed_instance(stream(seed, replication, "arrivals:customers").getrandbits(32))
+        self._names: dict[bool, list[str]] = {False: [], True: []}  # company? -> names made
+        self._name_rng = stream(seed, replication, "arrivals:customer-names")
         catalog = scenario.load_catalog()
         # Products that started billing, per offering: the customers later orders act on.
         self._customers: dict[str, list[str]] = {}
@@ -99,11 +105,19 @@ class Arrivals:
             else:
                 self.om.com.amend(order, order.items[0].id, dict(arrival.characteristics))
 
+    def _customer_name(self, company: bool) -> str:
+        """A new Faker name, or once NAME_POOL of the kind exist, one of those."""
+        made = self._names[company]
+        if len(made) < NAME_POOL:
+            made.append(self._fake.company() if company else self._fake.name())
+            return made[-1]
+        return made[int(self._name_rng.random() * NAME_POOL)]
+
     def _provide(self, arrival: Arrival, segment: str) -> None:
         items = [ProductOrderItem(str(i + 1), Action.ADD, arrival.offering,
                                   self._free_address())
                  for i in range(arrival.sites)]
-        customer = self._fake.company() if segment != "b2c" else self._fake.name()
+        customer = self._customer_name(company=segment != "b2c")
         order = self.om.com.new_order(items, customer=customer, category=segment)
         label = f"{arrival.offering} (bulk)" if arrival.sites > 1 else arrival.offering
         self.on_submit(order, label)
