@@ -413,6 +413,7 @@ def serve(scenario_path: Path, host: str = "127.0.0.1", port: int = 8622,
     """Run the live service until interrupted (``omsim serve``)."""
     import uvicorn
 
+    from sim.harness import collector_for_simulation
     from sim.scenario import load_scenario
 
     scenario = load_scenario(scenario_path)
@@ -428,6 +429,7 @@ def serve(scenario_path: Path, host: str = "127.0.0.1", port: int = 8622,
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                            access_log=False))
     try:
-        server.run()
+        with collector_for_simulation():  # the same GC tuning as a batch run
+            server.run()
     finally:
         service.stop()
