@@ -61,8 +61,8 @@ class Service:
 class Resource:
     """A resource instance (TMF639 Resource): one pool slot held for a subscriber."""
 
-    __slots__ = ("id", "kind", "pool", "slot", "value", "element", "correlation_id",
-                 "status", "since_s")
+    __slots__ = ("id", "kind", "pool", "slot", "element", "correlation_id", "status",
+                 "since_s")
 
     def __init__(self, id: str, pool: ResourcePool, slot: int, element: str,
                  correlation_id: str, since_s: float) -> None:
@@ -70,11 +70,16 @@ class Resource:
         self.kind: PoolKind = pool.kind
         self.pool = pool
         self.slot = slot
-        self.value = pool.identifier(slot)
         self.element = element
         self.correlation_id = correlation_id
         self.status = "reserved"  # TMF639 resourceStatus; "available" once committed
         self.since_s = since_s
+
+    @property
+    def value(self) -> str:
+        """The identifier an engineer would recognise (``10.1.0.17``), formatted when
+        asked: most records are never looked at, and formatting costs more than the slot."""
+        return self.pool.identifier(self.slot)
 
 
 class ProductInventory:

@@ -139,19 +139,22 @@ class Workforce:
         self.technicians = [Technician(env, spec, self, i) for i, spec in enumerate(technicians)]
 
     def activate(self, item: ResourceOrderItem) -> simpy.Event:
-        return self.env.process(self._visit(item))
+        """Book the visit: the job joins the dispatch queue when its appointment day comes.
+        The returned event is the job's: a technician ends it (no process per visit)."""
+        done = self.env.event()
+        lead_s = self._lead_s() * DAY_S
+        if lead_s:
+            self.env.timeout(lead_s).callbacks.append(lambda _: self._dispatch(item, done))
+        else:
+            self._dispatch(item, done)
+        return done
 
     def deactivate(self, item: ResourceOrderItem) -> simpy.Event:
         # A visit that happened cannot be undone; the ONT stays on the wall.
         return self.env.timeout(0)
 
-    def _visit(self, item: ResourceOrderItem) -> Generator[simpy.Event, Any, None]:
-        lead_s = self._lead_s() * DAY_S
-        if lead_s:
-            yield self.env.timeout(lead_s)
-        done = self.env.event()
+    def _dispatch(self, item: ResourceOrderItem, done: simpy.Event) -> None:
         self.queue.put(Job(item, self.env.now, done))
-        yield done
 
     @property
     def backlog(self) -> int:
