@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
@@ -304,11 +304,9 @@ class Rom:
         emit(move(order, State.IN_PROGRESS, env.now))
         for item in order.items:
             emit(move(item, State.IN_PROGRESS, env.now))
-            item.attempts += 1
-            try:
-                yield self.southbound.activate(item)
-            except SouthboundError as exc:
-                return self._fail_change(order, item, exc)
+            error = yield from self._request(item, lambda i=item: self.southbound.activate(i))
+            if error is not None:
+                return self._fail_change(order, item, error)
             emit(move(item, State.COMPLETED, env.now))
         order.completion_date_s = env.now
         emit(move(order, State.COMPLETED, env.now))
@@ -323,11 +321,10 @@ class Rom:
             done = item.undoes
             if done is not None:
                 if done.activated:
-                    item.attempts += 1
-                    try:
-                        yield self.southbound.deactivate(done)
-                    except SouthboundError as exc:
-                        return self._fail_change(order, item, exc)
+                    error = yield from self._request(
+                        item, lambda d=done: self.southbound.deactivate(d))
+                    if error is not None:
+                        return self._fail_change(order, item, error)
                     done.activated = False
                 item.reservations = list(done.reservations)  # what the item frees
                 self._release_except_reconciled(done)
@@ -335,6 +332,34 @@ class Rom:
         order.completion_date_s = env.now
         emit(move(order, State.COMPLETED, env.now))
         return order.state
+
+    def _request(self, item: ResourceOrderItem, send: Callable[[], simpy.Event]
+                 ) -> Generator[simpy.Event, Any, SouthboundError | None]:
+        """Send a modify or delete request, retried per the adapter's policy after a
+        retryable error; the error that ended it for good, or None.
+
+        Unlike an activation it has no timeout: a mass cease queues for the element's
+        few sessions, and a cease given up while the element still applies it would
+        leave the inventory holding what the network already freed.
+        """
+        env = self.env
+        policy = self.policies.get(item.spec.element, NO_RETRY)
+        attempt = 0
+        while True:
+            attempt += 1
+            item.attempts += 1
+            try:
+                yield send()
+                return None
+            except SouthboundError as exc:
+                if exc.cause not in RETRYABLE or attempt >= policy.attempts:
+                    return exc
+                self.retries += 1
+                self.bus.emit(RetryMade(item.order.service_item.product_item.order.id,
+                                        item.key, exc.cause.value, attempt, env.now))
+                wait = policy.backoff(attempt, self._rng.random())
+                if wait > 0:
+                    yield env.timeout(wait)
 
     def _fail_change(self, order: ResourceOrder, item: ResourceOrderItem,
                      exc: SouthboundError) -> State:

@@ -40,8 +40,9 @@ class LifecycleRecord:
         self.state = "acknowledged"
         self.jeopardy = False
         self.breached = False
-        # Bulk orders only: item id -> site address, and the items' outcomes.
-        self.places = {i.id: i.place for i in order.items} if len(order.items) > 1 else None
+        # Bulk orders only (a provide of several sites): item id -> site address.
+        bulk = len(order.items) > 1 and self.order_type == "provide"
+        self.places = {i.id: i.place for i in order.items} if bulk else None
         self.done_sites = 0
         self.failed_sites: list[str] = []
 
@@ -165,8 +166,8 @@ class LifecycleMetrics:
                 for segment in sorted({r.segment for r in cohort})}
 
     def _bulk(self) -> list[dict[str, Any]]:
-        """Every order of several sites, with its sites' outcomes (cycle time when it
-        ended completed or partial)."""
+        """Every provide order of several sites, with its sites' outcomes (cycle time
+        when it ended completed or partial)."""
         out = []
         for order_id, r in self.records.items():
             if r.places is None:
@@ -174,7 +175,8 @@ class LifecycleMetrics:
             done = r.state in ("completed", "partial") and r.ended_s is not None
             out.append({
                 "id": order_id, "offering": r.offering, "sites": len(r.places),
-                "state": r.state, "completed_sites": r.done_sites,
+                "state": r.state if r.state in _TERMINAL else "in_flight",
+                "completed_sites": r.done_sites,
                 "failed_sites": len(r.failed_sites), "failed_site_places": r.failed_sites,
                 "open_sites": len(r.places) - r.done_sites - len(r.failed_sites),
                 "submitted_day": _r(r.submitted_s / 86400.0),
