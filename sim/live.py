@@ -5,9 +5,10 @@ Threads. The simulation runs in one thread on a :class:`LiveClock` (SimPy's real
 environment: ``speed`` simulated seconds per wall second). The API never touches om
 objects: it puts a :class:`Request` on a thread-safe queue and waits for the reply. A
 SimPy process, the *tick*, wakes every few wall milliseconds, applies the queued requests
-in arrival order, writes what changed to the database in one transaction, and only then
-replies. So an order acknowledged with 201 is already on disk, and the API serves reads
-from the database alone.
+in arrival order and hands what changed (:mod:`sim.read_model`) to a writer thread, which
+commits it (ticks queued behind a slow disk in one group commit) and only then replies.
+So an order acknowledged with 201 is already on disk, and the API serves reads from the
+database alone.
 
 Restart. SimPy processes cannot be saved, so the database keeps the command log (what
 each tick applied). On start with an existing database the run is rebuilt from the same

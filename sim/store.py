@@ -12,8 +12,9 @@ Three things live here:
   itself refuses a slot allocated twice; after a replay the in-memory inventory must
   match it exactly.
 
-One writer (the clock thread) commits once per tick with ``synchronous=FULL``: an order
-is on disk before its 201 is sent. Readers open their own connections.
+One writer (the live service's writer thread) commits ticks with ``synchronous=FULL``,
+several in one transaction when they queue up: an order is on disk before its 201 is
+sent. Readers open their own connections.
 """
 
 from __future__ import annotations
