@@ -159,3 +159,21 @@ def test_refused_modify_fails_in_rom_and_keeps_the_line():
     products = run.om.products.products.values()
     assert all(p.characteristics["downstream_mbps"] == 200 and p.status == "active"
                for p in products)
+
+
+def test_cancelled_order_gets_no_technician_visit():
+    """A visit queued for an order cancelled before it started is dropped by the crew."""
+    from om import Action, ProductOrderItem, State
+
+    run = build_run(scenario_from_dict(small_dict(), "quiet.yaml", REPO), arrivals=False)
+    om, env = run.om, run.env
+    place = om.network.serviceable_addresses()[0].id
+    order = om.com.new_order([ProductOrderItem("1", Action.ADD, HOME, place)])
+    om.submit(order)
+    env.run(until=3600)  # before the 08:00 shift: the visit waits in the crew's queue
+    assert om.com.cancel(order, "moved away").accepted
+    env.run(until=2 * DAY_S)
+    assert order.state is State.CANCELLED and len(om.resources) == 0
+    crews = run.emulated.crews.values()
+    assert sum(t.jobs for c in crews for t in c.technicians) == 0
+    assert sum(c.backlog for c in crews) == 0
