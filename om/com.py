@@ -334,10 +334,12 @@ class Com:
                 s.service_state = _SERVICE_STATE[item.product_status]
                 continue
             touched = changed.intersection(c for spec in plan.rfs for c in spec.characteristics)
-            if touched:  # an unchanged CFS is noChange: it is not sent to SOM
+            if touched:
                 s = self.som.add_item(service_order, item, Action.MODIFY, plan,
                                       characteristics, service.id)
                 s.changed = frozenset(touched)
+            else:  # an unchanged CFS is noChange: it is not sent to SOM
+                item.unchanged += (plan.name,)
 
     def _record(self, item: ProductOrderItem) -> None:
         """Write the product inventory (TMF637) for a completed item."""

@@ -101,7 +101,7 @@ class ProductOrderItem:
 
     entity = "productOrderItem"
     __slots__ = ("id", "order", "action", "offering", "characteristics", "place", "state",
-                 "product_id", "service_items", "product_status", "after")
+                 "product_id", "service_items", "product_status", "after", "unchanged")
 
     def __init__(self, id: str, action: Action, offering: str, place: str,
                  characteristics: dict[str, Any] | None = None,
@@ -123,6 +123,7 @@ class ProductOrderItem:
         self.service_items: list[ServiceOrderItem] = []
         self.product_status = product_status
         self.after = after
+        self.unchanged: tuple[str, ...] = ()  # CFS a modify leaves alone (noChange)
 
     @property
     def correlation_id(self) -> str:
@@ -216,7 +217,8 @@ class ServiceOrderItem:
 
     entity = "serviceOrderItem"
     __slots__ = ("id", "order", "action", "plan", "state", "requires", "product_item",
-                 "resource_order", "service_id", "characteristics", "changed", "service_state")
+                 "resource_order", "service_id", "characteristics", "changed", "service_state",
+                 "unchanged")
 
     def __init__(self, id: str, order: ServiceOrder, action: Action, plan: Any,
                  product_item: ProductOrderItem,
@@ -233,6 +235,7 @@ class ServiceOrderItem:
         self.characteristics = characteristics or {}
         self.changed: frozenset[str] = frozenset()  # characteristics a modify changes
         self.service_state: str | None = None  # a modify's target state (suspend/resume)
+        self.unchanged: tuple[str, ...] = ()  # RFS a modify leaves alone (noChange)
 
     @property
     def cfs(self) -> str:

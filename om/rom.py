@@ -241,6 +241,8 @@ class Rom:
                 item = ResourceOrderItem(str(len(order.items) + 1), order, Action.MODIFY, spec)
                 item.target = self.network.element_for(spec.element, port)
                 order.items.append(item)
+            else:
+                service_item.unchanged += (spec.name,)
         service_item.resource_order = order
         return order
 

@@ -63,7 +63,7 @@ class TraceRecorder:
         return {
             "id": item.id, "action": item.action.value, "offering": item.offering,
             "place": item.place, "product": item.product_id, "state": item.state.value,
-            "history": self._h(item),
+            "history": self._h(item), "no_change": list(item.unchanged),
             "services": [self._service_item(s) for s in item.service_items],
         }
 
@@ -72,6 +72,7 @@ class TraceRecorder:
         return {
             "id": item.key, "cfs": item.cfs, "action": item.action.value,
             "service": item.service_id, "state": item.state.value, "history": self._h(item),
+            "no_change": list(item.unchanged),
             "resource_order": None if ro is None else {
                 "id": ro.id, "state": ro.state.value, "history": self._h(ro),
                 "items": [{"id": r.key, "rfs": r.rfs, "action": r.action.value,
@@ -114,9 +115,13 @@ def render(tree: dict[str, Any]) -> Tree:
         node = root.add(f"item {item['id']} {item['action']} {item['offering']} at "
                         f"{item['place']} -> product {item['product'] or '-'}: "
                         f"[cyan]{item['state']}[/cyan]  {_states(item['history'])}")
+        for name in item.get("no_change", ()):
+            node.add(f"noChange {name}")
         for s in item["services"]:
             snode = node.add(f"{s['id']} {s['action']} {s['cfs']}: [cyan]{s['state']}[/cyan]"
                              f"  {_states(s['history'])}")
+            for name in s.get("no_change", ()):
+                snode.add(f"noChange {name}")
             ro = s["resource_order"]
             if ro is None:
                 continue

@@ -114,10 +114,27 @@ def test_speed_change_touches_only_the_bng_profile():
     [rfs] = service_item.resource_order.items
     assert (rfs.rfs, rfs.action) == ("RFS_SubscriberSession", Action.MODIFY)
     assert rfs.target.startswith("bng:")
+    assert service_item.unchanged == ("RFS_GponAccess", "RFS_FibreInstall", "RFS_Ipv4Lease")
     assert sb.activated[activated:] == [rfs.key]  # nothing else reached the network
     assert _snapshot(om) == before  # same resources, same slots
     assert product.characteristics["downstream_mbps"] == 1000
     assert product.characteristics["upstream_mbps"] == 30  # untouched
+
+
+def test_bundle_modify_sends_only_the_changed_constituent():
+    """More Wi-Fi SSIDs on a site bundle: Wi-Fi is modified, internet and voice noChange."""
+    env, net, sb, om, log = _manager()
+    product = _provide(env, om, net, SITE)
+    activated = len(sb.activated)
+    order = _submit(om, ProductOrderItem("1", Action.MODIFY, SITE, product.place,
+                                         {"ssids": 4}, product_id=product.id))
+    env.run()
+    assert order.state is State.COMPLETED
+    assert order.items[0].unchanged == ("CFS_InternetAccess", "CFS_Voice")
+    [wifi] = order.service_order.items
+    assert wifi.cfs == "CFS_WifiManagement"
+    assert [r.rfs for r in wifi.resource_order.items] == ["RFS_WifiProfile"]
+    assert len(sb.activated) == activated + 1 and product.characteristics["ssids"] == 4
 
 
 def test_modify_of_unconfigured_characteristic_is_rejected():
