@@ -100,7 +100,7 @@ class LifecycleMetrics:
     def report(self) -> dict[str, Any]:
         records = list(self.records.values())
         cohort = [r for r in records if r.submitted_s >= self.warmup_s]
-        refusals = Counter(c.refusal.split(" for ")[0] for c in self.cancellations
+        refusals = Counter(_refusal_kind(c.refusal) for c in self.cancellations
                            if not c.accepted)
         waits = np.array([a.waited_s for a in self.approvals]) / 3600.0
         return {
@@ -184,6 +184,17 @@ class LifecycleMetrics:
                 if done and r.ended_s is not None else None,
             })
         return out
+
+
+def _refusal_kind(refusal: str) -> str:
+    """Why a cancellation was refused, without the names (technician, CFS) in it."""
+    if refusal.startswith("technician "):
+        return "technician on site"
+    if "already being changed" in refusal:
+        return "change already in the network"
+    if refusal.startswith("order is already"):
+        return "order already ended"
+    return refusal
 
 
 def _cycle(records: list[LifecycleRecord]) -> dict[str, Any]:
