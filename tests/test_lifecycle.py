@@ -183,13 +183,13 @@ def test_move_provides_new_line_then_ceases_old_one():
     assert new.place == new_place and new.billing_start_s is not None
     assert not old_resources & set(om.resources.by_id)
     assert len(om.resources) == 4
-    add_done = max(e.at_s for e in log if isinstance(e, StateChanged)
-                   and e.entity == "productOrderItem" and e.id == f"{move.id}/1"
-                   and e.new == "completed")
+    new_line_up = max(e.at_s for e in log if isinstance(e, StateChanged)
+                      and e.entity == "serviceOrderItem" and e.new == "completed"
+                      and e.correlation_id == f"{move.id}/1")
     delete_started = min(e.at_s for e in log if isinstance(e, StateChanged)
                          and e.entity == "resourceOrderItem" and e.new == "inProgress"
                          and e.correlation_id == f"{move.id}/2")
-    assert delete_started <= add_done  # the cease ran in SOM after the add's services
+    assert delete_started >= new_line_up > move.order_date_s  # old line goes last
     billing = [e for e in log if isinstance(e, BillingStarted) and e.order_id == move.id]
     assert [b.product_ids for b in billing] == [(new.id,)]
 
