@@ -20,7 +20,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 
 from workloads import scaled_scenario  # noqa: E402
 
-from sim.harness import build_run  # noqa: E402
+from sim.harness import build_run, collector_for_simulation  # noqa: E402
 from sim.metrics import DAY_S  # noqa: E402
 
 
@@ -37,15 +37,17 @@ def main() -> None:
     until = scenario.duration_days * DAY_S
     if args.top:
         profile = cProfile.Profile()
-        profile.runcall(run.env.run, until=until)
+        with collector_for_simulation():  # as run_scenario runs it
+            profile.runcall(run.env.run, until=until)
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
         return
     from pyinstrument import Profiler
 
     profiler = Profiler(interval=0.0005)
-    profiler.start()
-    run.env.run(until=until)
-    profiler.stop()
+    with collector_for_simulation():
+        profiler.start()
+        run.env.run(until=until)
+        profiler.stop()
     print(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
