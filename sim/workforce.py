@@ -106,6 +106,7 @@ class Technician:
                 job.done.succeed()
             else:
                 crew.no_shows += 1
+                job.item.appointment = None  # nobody let the technician in: not on site
                 job.done.fail(outcome)
 
 

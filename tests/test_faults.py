@@ -240,3 +240,24 @@ def test_bad_fault_names_the_field(write_yaml, fault, field):
 def test_policy_without_timeout_waits_forever():
     """A policy with an infinite timeout (install visits) never times out."""
     assert not RetryPolicy(attempts=2, timeout_s=math.inf, backoff_s=0).has_timeout
+
+
+def test_cancel_is_accepted_after_a_no_show(write_yaml):
+    """A no-show is not a technician on site: the rescheduled order can still be cancelled,
+    and cancelling it releases everything it held."""
+    from sim.metrics import DAY_S
+    raw = small_dict(arrivals=[{"offering": "SuperFibre 200 Home", "rate_per_day": 10}],
+                     workforce={"technicians": 4, "no_show_rate": 1.0, "reschedules": 3,
+                                "appointment_lead_days": 1})
+    run = build_run(load_scenario(write_yaml("noshow.yaml", raw)))
+    no_shows: list[str] = []  # orders whose visit was rescheduled after a no-show
+    run.om.bus.subscribe(RetryMade, lambda e: no_shows.append(e.order_id))
+    run.env.run(until=4 * DAY_S)
+    open_orders = run.om.com.open_orders
+    order = next(open_orders[i] for i in no_shows if i in open_orders)
+    request = run.om.com.cancel(order)
+    run.env.run(until=6 * DAY_S)
+    assert request.accepted, request.refusal
+    assert order.state is State.CANCELLED
+    assert not [r for r in run.om.resources.by_id.values()
+                if r.correlation_id.startswith(order.id + "/")]
