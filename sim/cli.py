@@ -106,7 +106,9 @@ def _replication_options(p: argparse.ArgumentParser, default: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console(stderr=False)
+    # Piped or captured output (CI logs, `make demo | tee`) gets room for the tables,
+    # instead of rich's 80-column fallback.
+    console = Console(stderr=False, width=None if sys.stdout.isatty() else 110)
     err = Console(stderr=True)
     try:
         return _dispatch(args, console)
