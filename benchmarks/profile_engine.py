@@ -37,14 +37,14 @@ def main() -> None:
     until = scenario.duration_days * DAY_S
     if args.top:
         profile = cProfile.Profile()
-        with collector_for_simulation():  # as run_scenario runs it
+        with collector_for_simulation(bounded=True):  # as run_scenario runs it
             profile.runcall(run.env.run, until=until)
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
         return
     from pyinstrument import Profiler
 
     profiler = Profiler(interval=0.0005)
-    with collector_for_simulation():
+    with collector_for_simulation(bounded=True):
         profiler.start()
         run.env.run(until=until)
         profiler.stop()

@@ -150,7 +150,7 @@ def run_engine(scenario: Scenario, replication: int = 0) -> EngineRun:
     t0 = clock()
     run = build_run(scenario, replication=replication)
     t1 = clock()
-    with collector_for_simulation():  # as run_scenario does
+    with collector_for_simulation(bounded=True):  # as run_scenario does
         run.env.run(until=scenario.duration_days * DAY_S)
     t2 = clock()
     report = finish(run, scenario, t2 - t0)
