@@ -5,9 +5,8 @@ om imports network_model and simpy, never sim. ROM reaches the network only thro
 inventories for one SimPy environment.
 """
 
-from om.approvals import ApprovalDecided, ApproverPool
+from om.approvals import ApproverPool
 from om.catalog import Catalog, load_catalog
-from om.com import AmendmentDecided, CancellationDecided
 from om.errors import (
     CatalogError,
     IllegalTransition,
@@ -15,9 +14,19 @@ from om.errors import (
     ScenarioError,
     SouthboundError,
 )
-from om.events import BillingStarted, EventBus, FalloutRaised, StateChanged
+from om.events import (
+    AmendmentDecided,
+    ApprovalDecided,
+    BillingStarted,
+    CancellationDecided,
+    EventBus,
+    FalloutRaised,
+    JeopardyRaised,
+    SlaBreached,
+    StateChanged,
+)
 from om.fallout import FalloutCause, Layer
-from om.jeopardy import JeopardyMonitor, JeopardyRaised, SlaBreached
+from om.jeopardy import JeopardyMonitor
 from om.manager import OrderManager
 from om.orders import (
     Action,

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from typing import Any
 
 import simpy
 
-from om.events import EventBus
+from om.events import ApprovalDecided, EventBus
 
 
 class ApprovalRule:
@@ -44,16 +43,6 @@ class ApprovalRule:
     def __repr__(self) -> str:
         return f"<ApprovalRule {self.name}>"
 
-
-@dataclass(frozen=True, slots=True)
-class ApprovalDecided:
-    """An approver approved or rejected an order held for ``rule``."""
-
-    order_id: str
-    rule: str
-    approved: bool
-    waited_s: float  # queueing plus the approver's response time
-    at_s: float
 
 
 class ApproverPool:

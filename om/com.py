@@ -24,7 +24,6 @@ Orders on the same product run one after another. ``cancel`` (cancelProductOrder
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
 from typing import Any
 
 import simpy
@@ -32,7 +31,13 @@ import simpy
 from network_model import Network
 from om.approvals import ApproverPool
 from om.catalog import Catalog
-from om.events import BillingStarted, EventBus, StateChanged
+from om.events import (
+    AmendmentDecided,
+    BillingStarted,
+    CancellationDecided,
+    EventBus,
+    StateChanged,
+)
 from om.fallout import FalloutCause, Layer, record_fallout
 from om.ids import IdSource
 from om.inventory import ProductInventory
@@ -55,30 +60,6 @@ from om.transitions import cancel, move
 _SERVICE_STATE = {"suspended": "inactive", "active": "active"}
 
 
-@dataclass(frozen=True, slots=True)
-class CancellationDecided:
-    """COM accepted or refused a cancelProductOrder request."""
-
-    order_id: str
-    accepted: bool
-    reason: str  # the requester's reason
-    refusal: str  # why it was refused ("" when accepted)
-    at_s: float
-
-    @property
-    def event_type(self) -> str:
-        return "CancelProductOrderStateChangeEvent"
-
-
-@dataclass(frozen=True, slots=True)
-class AmendmentDecided:
-    """COM applied or refused an in-flight change of an item's characteristics."""
-
-    order_id: str
-    item_id: str
-    applied: bool
-    refusal: str
-    at_s: float
 
 
 class Com:

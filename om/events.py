@@ -1,6 +1,7 @@
 """Events: small frozen records, and a tiny synchronous subscribe/emit bus.
 
-COM, SOM and ROM emit; metrics, tracing and (later) the REST hub subscribe. Subscribers
+COM, SOM, ROM, approvals and the jeopardy monitor emit; metrics, tracing and the REST
+hub subscribe. Subscribers
 never reach into order objects: everything they need is in the record.
 """
 
@@ -103,4 +104,61 @@ class RetryMade:
     item_key: str
     cause: str
     attempt: int
+    at_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationDecided:
+    """COM accepted or refused a cancelProductOrder request."""
+
+    order_id: str
+    accepted: bool
+    reason: str  # the requester's reason
+    refusal: str  # why it was refused ("" when accepted)
+    at_s: float
+
+    @property
+    def event_type(self) -> str:
+        return "CancelProductOrderStateChangeEvent"
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentDecided:
+    """COM applied or refused an in-flight change of an item's characteristics."""
+
+    order_id: str
+    item_id: str
+    applied: bool
+    refusal: str
+    at_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class JeopardyRaised:
+    """An open order has used ``share`` of its SLA."""
+
+    order_id: str
+    offering: str
+    sla_s: float
+    at_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class SlaBreached:
+    """An order is still open when its SLA ran out."""
+
+    order_id: str
+    offering: str
+    sla_s: float
+    at_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalDecided:
+    """An approver approved or rejected an order held for ``rule``."""
+
+    order_id: str
+    rule: str
+    approved: bool
+    waited_s: float  # queueing plus the approver's response time
     at_s: float

@@ -9,32 +9,10 @@ order still open at its jeopardy point) and no process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import simpy
 
-from om.events import EventBus
+from om.events import EventBus, JeopardyRaised, SlaBreached
 from om.orders import TERMINAL, ProductOrder
-
-
-@dataclass(frozen=True, slots=True)
-class JeopardyRaised:
-    """An open order has used ``share`` of its SLA."""
-
-    order_id: str
-    offering: str
-    sla_s: float
-    at_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class SlaBreached:
-    """An order is still open when its SLA ran out."""
-
-    order_id: str
-    offering: str
-    sla_s: float
-    at_s: float
 
 
 class JeopardyMonitor:

@@ -15,9 +15,13 @@ from typing import Any
 import numpy as np
 
 from om import Catalog, EventBus, ProductOrder, StateChanged
-from om.approvals import ApprovalDecided
-from om.com import AmendmentDecided, CancellationDecided
-from om.jeopardy import JeopardyRaised, SlaBreached
+from om.events import (
+    AmendmentDecided,
+    ApprovalDecided,
+    CancellationDecided,
+    JeopardyRaised,
+    SlaBreached,
+)
 
 _TERMINAL = {"completed", "failed", "partial", "cancelled", "rejected"}
 _DELIVERY = ("provide", "move")

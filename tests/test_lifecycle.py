@@ -21,9 +21,9 @@ from om import (
     StateChanged,
     load_catalog,
 )
-from om.approvals import ApprovalDecided, ApproverPool
+from om.approvals import ApproverPool
 from om.catalog import catalog_from_dict
-from om.jeopardy import JeopardyRaised, SlaBreached
+from om.events import ApprovalDecided, JeopardyRaised, SlaBreached
 from tests.conftest import CATALOG
 
 SIZE = NetworkSize(exchanges=1, olts_per_exchange=1, line_cards_per_olt=1,
