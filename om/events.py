@@ -1,8 +1,8 @@
 """Events: small frozen records, and a tiny synchronous subscribe/emit bus.
 
 COM, SOM, ROM, approvals and the jeopardy monitor emit; metrics, tracing and the REST
-hub subscribe. Subscribers
-never reach into order objects: everything they need is in the record.
+hub subscribe. Subscribers never reach into order objects: everything they need is in
+the record.
 """
 
 from __future__ import annotations
