@@ -12,10 +12,10 @@ OFFERING = "Fibre Line"
 
 def test_pon_port_blocking_matches_erlang_b():
     """Orders blocked for lack of an ONT id match B(28 Erlang, 32) within the 95 % CI of
-    independent replications, and that interval is tight (half-width < 10 % of B)."""
+    16 independent replications, and that interval is tight (half-width < 10 % of B)."""
     scenario = load_scenario(SCENARIOS / "erlang_b_pon_port.yaml",
-                             {"duration_days": 220, "warmup_days": 20})
-    runs = replicate(scenario, 12, workers=2)
+                             {"duration_days": 260, "warmup_days": 20})
+    runs = replicate(scenario, 16, workers=2)
     blocking = []
     for report in runs.reports:
         provide = report["fallout"]["by_offering"][OFFERING]
