@@ -410,13 +410,11 @@ class Com:
         return ""
 
     def _finish_cancelled(self, order: ProductOrder) -> State:
-        env, emit = self.env, self.bus.emit
+        env = self.env
         for item in order.items:
-            for event in cancel(item, env.now):
-                emit(event)
+            self.bus.emit_all(cancel(item, env.now))
         order.completion_date_s = env.now
-        for event in cancel(order, env.now):
-            emit(event)
+        self.bus.emit_all(cancel(order, env.now))
         return order.state
 
     def amend(self, order: ProductOrder, item_id: str,

@@ -7,7 +7,7 @@ the record.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,11 @@ class EventBus:
     def emit(self, event: Any) -> None:
         for fn in self._subscribers.get(type(event), ()):
             fn(event)
+
+    def emit_all(self, events: Iterable[Any]) -> None:
+        """Emit several events in order (e.g. the steps of a cancellation)."""
+        for event in events:
+            self.emit(event)
 
 
 @dataclass(frozen=True, slots=True)

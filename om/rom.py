@@ -288,16 +288,14 @@ class Rom:
     def _stop_for_cancellation(self, order: ResourceOrder
                                ) -> Generator[simpy.Event, Any, State]:
         """Compensate everything the order did (newest first) and cancel it."""
-        env, emit = self.env, self.bus.emit
+        env = self.env
         touched = [i for i in order.items if i.activated or i.reservations]
         yield from self._compensate(touched)
         for item in order.items:
             if item.state is not State.COMPLETED:
-                for event in cancel(item, env.now):
-                    emit(event)
+                self.bus.emit_all(cancel(item, env.now))
         order.completion_date_s = env.now
-        for event in cancel(order, env.now):
-            emit(event)
+        self.bus.emit_all(cancel(order, env.now))
         return order.state
 
     def _run_modify(self, order: ResourceOrder) -> Generator[simpy.Event, Any, State]:

@@ -89,8 +89,7 @@ class Som:
         if _cancelling(order.product_order):
             yield from self._roll_back_completed(order)
             order.completion_date_s = env.now
-            for event in cancel(order, env.now):
-                self.bus.emit(event)
+            self.bus.emit_all(cancel(order, env.now))
             return order.state
         order.completion_date_s = env.now
         if completed == len(order.items):
@@ -118,8 +117,7 @@ class Som:
         if prerequisites:
             yield env.all_of(prerequisites)
         if _cancelling(item.product_item.order):
-            for event in cancel(item, env.now):
-                emit(event)
+            self.bus.emit_all(cancel(item, env.now))
             return
         emit(move(item, State.IN_PROGRESS, env.now))
         if any(r.state is not State.COMPLETED for r in item.requires):
@@ -143,8 +141,7 @@ class Som:
             yield self.rom.rollback(order)  # finished just as the cancellation came
             final = State.CANCELLED
         if final is State.CANCELLED:
-            for event in cancel(item, env.now):
-                emit(event)
+            self.bus.emit_all(cancel(item, env.now))
         elif final is State.COMPLETED:
             self._record(item, order)
             emit(move(item, State.COMPLETED, env.now))
