@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from network_model import PoolKind
 from om.approvals import ApprovalRule
-from om.errors import CatalogError
+from om.errors import CatalogError, describe_validation
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -249,7 +249,5 @@ def catalog_from_dict(raw: Any, source: str = "<catalog>") -> Catalog:
     try:
         model = CatalogModel.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogError("\n".join(
-            f"{source}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-        )) from None
+        raise CatalogError(describe_validation(source, exc)) from None
     return Catalog(model, source)

@@ -13,8 +13,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 if TYPE_CHECKING:
     from om.fallout import FalloutCause
+
+
+def describe_validation(source: str, exc: ValidationError) -> str:
+    """One line per pydantic error: ``source: field.path: reason``."""
+    return "\n".join(f"{source}: {'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}"
+                     for e in exc.errors())
 
 
 class OmsimError(Exception):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from network_model import NetworkSize, Roster
 from om import Catalog, CatalogError, ScenarioError, load_catalog
+from om.errors import describe_validation
 from sim.distributions import Distribution, LogNormal, Triangular, Uniform
 from sim.faults import Fault
 
@@ -183,9 +184,7 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>",
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError("\n".join(
-            f"{source}: {'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}"
-            for e in exc.errors())) from None
+        raise ScenarioError(describe_validation(source, exc)) from None
     scenario._base_dir = base_dir or Path.cwd()
     scenario._source = source
     try:
