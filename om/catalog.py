@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from network_model import PoolKind
 from om.approvals import ApprovalRule
+from om.config_files import read_yaml
 from om.errors import CatalogError, describe_validation
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RfsModel(BaseModel):
@@ -54,7 +54,7 @@ class OfferingModel(BaseModel):
     cfs: list[str] = []
     bundle: list[str] = Field(default=[], description="constituent offerings")
     characteristics: dict[str, Any] = {}
-    sla_days: float = Field(14, gt=0, description="promised delivery time")
+    sla_days: float = Field(14, gt=0, le=3660, description="promised delivery time")
 
 
 class ApprovalRuleModel(BaseModel):
@@ -234,13 +234,7 @@ class Catalog:
 def load_catalog(path: Path | str) -> Catalog:
     """Load and compile a catalog file; errors name the file, the field and the reason."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: catalog file not found") from None
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML ({exc})") from None
-    return catalog_from_dict(raw, str(path))
+    return catalog_from_dict(read_yaml(path, "catalog", CatalogError), str(path))
 
 
 def catalog_from_dict(raw: Any, source: str = "<catalog>") -> Catalog:

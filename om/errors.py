@@ -3,6 +3,9 @@
 OmsimError
   ScenarioError       bad scenario file: names file, field path and reason (raised by sim)
   CatalogError        bad catalog file, or a missing or cyclic product -> CFS -> RFS mapping
+  UsageError          a command-line value out of range: names the option, value and range
+  OutputError         an output path that cannot be written: names the option and the path
+  ReportError         a report or run directory that is unreadable or not what omsim writes
   IllegalTransition   a forbidden state move; always a bug in omsim
   SouthboundError     an element refused or timed out; carries the item id and FalloutCause
 
@@ -35,6 +38,19 @@ class ScenarioError(OmsimError):
 
 class CatalogError(OmsimError):
     """A catalog file is invalid or its mappings are inconsistent."""
+
+
+class UsageError(OmsimError):
+    """A command-line value is out of its range (``--replications 0``, ``--seed -1``) or
+    names nothing that exists (``omsim impact NOPE``)."""
+
+
+class OutputError(OmsimError):
+    """An output path cannot be written: checked before any work starts."""
+
+
+class ReportError(OmsimError):
+    """A report, baseline or run directory is missing, unreadable or not of omsim's shape."""
 
 
 class IllegalTransition(OmsimError):
