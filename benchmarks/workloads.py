@@ -160,23 +160,29 @@ def run_engine(scenario: Scenario, replication: int = 0) -> EngineRun:
                      events_processed(run.env), t1 - t0, t2 - t1, t3 - t2)
 
 
+def in_flight_scenario(orders: int, seed: int = 42) -> Scenario:
+    """The reference scenario's order mix for ``orders`` orders, on a network sized for
+    them, where nobody installs: every technician is off for the whole run (a
+    ``workforce_absence`` fault; a scenario that sells installs may not have zero
+    technicians), so every order that reaches its install visit waits in the crew's
+    backlog."""
+    raw = scaled_raw(orders, days=2.0, seed=seed)
+    raw["workforce"].update(technicians=raw["network"]["regions"], appointment_lead_days=0)
+    raw["faults"] = [{"kind": "workforce_absence", "technicians": 1}]  # per region: all
+    raw["network"]["unserviceable_addresses"] = 0
+    raw["warmup_days"] = 0
+    return scenario_from_dict(raw, f"{BASELINE}: {orders} orders, nobody installs", REPO)
+
+
 def in_flight_bytes(in_flight: list[int], seed: int = 42) -> dict[int, tuple[int, int]]:
     """Memory held by product orders in flight (with their service and resource orders,
     reservations, SimPy processes and metrics records), measured with tracemalloc.
 
-    The reference scenario's order mix arrives on a network sized for it, but nobody
-    installs: there are no technicians, so every order that reaches its install visit
-    waits in the crew's backlog. The run stops at each count of ``in_flight`` (orders
+    The run (:func:`in_flight_scenario`) stops at each count of ``in_flight`` (orders
     submitted and not terminal). Returns {target: (orders in flight, bytes)}; the
     network and everything else built before the first order are not counted.
     """
-    most = max(in_flight)
-    raw = scaled_raw(most, days=2.0, seed=seed)
-    raw["workforce"].update(technicians=0, appointment_lead_days=0)
-    raw["network"]["unserviceable_addresses"] = 0
-    raw["warmup_days"] = 0
-    scenario = scenario_from_dict(raw, f"{BASELINE}: {most} orders, no technicians", REPO)
-    run = build_run(scenario)
+    run = build_run(in_flight_scenario(max(in_flight), seed))
     out: dict[int, tuple[int, int]] = {}
     gc.collect()
     tracemalloc.start()

@@ -21,10 +21,17 @@ from network_model.pools import (
     phone_number_pool,
     session_pool,
 )
-from network_model.specs import BngSpec, ExchangeSpec, NetworkSize, OltSpec, Roster, TechnicianSpec
+from network_model.specs import (
+    FIRST_S_VLAN,
+    BngSpec,
+    ExchangeSpec,
+    NetworkSize,
+    OltSpec,
+    Roster,
+    TechnicianSpec,
+)
 from network_model.topology import Network, PonPort
 
-FIRST_S_VLAN = 101
 FIRST_PHONE_NUMBER = 442079460000
 
 

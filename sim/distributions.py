@@ -2,6 +2,12 @@
 
 Each knows its analytic mean (so theory checks are one line) and compiles into a plain
 sampler bound to one random stream, which is all the engine calls.
+
+Every parameter is a finite number from 0 to :data:`MAX_VALUE` in the unit of the field
+that holds the distribution (``latency_s``: seconds, ``install_min``: minutes): NaN or
+infinity would stop the clock or break a sampler mid-run. A log-normal's ``sd`` is at
+most :data:`MAX_CV` times its ``mean`` (already extreme), so ``(sd / mean)**2`` cannot
+overflow.
 """
 
 from __future__ import annotations
@@ -14,13 +20,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 Sampler = Callable[[], float]
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+MAX_VALUE = 1e9  # 31 years in seconds; far past any duration a scenario means
+MAX_CV = 100.0
 
 
 class Constant(BaseModel):
     model_config = _STRICT
     dist: Literal["constant"] = "constant"
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=MAX_VALUE)
 
     @property
     def mean(self) -> float:
@@ -34,7 +42,7 @@ class Constant(BaseModel):
 class Exponential(BaseModel):
     model_config = _STRICT
     dist: Literal["exponential"]
-    mean: float = Field(gt=0)
+    mean: float = Field(gt=0, le=MAX_VALUE)
 
     def sampler(self, rng: random.Random) -> Sampler:
         rate = 1.0 / self.mean
@@ -47,8 +55,14 @@ class LogNormal(BaseModel):
 
     model_config = _STRICT
     dist: Literal["lognormal"]
-    mean: float = Field(gt=0)
-    sd: float = Field(gt=0)
+    mean: float = Field(gt=0, le=MAX_VALUE)
+    sd: float = Field(gt=0, le=MAX_VALUE)
+
+    @model_validator(mode="after")
+    def _bounded_spread(self) -> LogNormal:
+        if self.sd > MAX_CV * self.mean:
+            raise ValueError(f"sd must be at most {MAX_CV:g} x mean")
+        return self
 
     def sampler(self, rng: random.Random) -> Sampler:
         sigma2 = math.log(1 + (self.sd / self.mean) ** 2)
@@ -60,8 +74,8 @@ class LogNormal(BaseModel):
 class Uniform(BaseModel):
     model_config = _STRICT
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: float = Field(ge=0, le=MAX_VALUE)
+    high: float = Field(ge=0, le=MAX_VALUE)
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -81,9 +95,9 @@ class Uniform(BaseModel):
 class Triangular(BaseModel):
     model_config = _STRICT
     dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: float = Field(ge=0, le=MAX_VALUE)
+    mode: float = Field(ge=0, le=MAX_VALUE)
+    high: float = Field(ge=0, le=MAX_VALUE)
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:

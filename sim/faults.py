@@ -30,13 +30,15 @@ if TYPE_CHECKING:
     from sim.network import EmulatedNetwork
 
 DAY_S = 86400.0
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+MAX_DAYS = 3660  # the longest run a scenario may ask for (its duration_days bound)
+_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class _Window(BaseModel):
     model_config = _STRICT
-    from_days: float = Field(0, ge=0)
-    until_days: float | None = Field(None, gt=0, description="omit: lasts to the end")
+    from_days: float = Field(0, ge=0, le=MAX_DAYS)
+    until_days: float | None = Field(None, gt=0, le=MAX_DAYS,
+                                     description="omit: lasts to the end")
 
     @model_validator(mode="after")
     def _ordered(self) -> _Window:
@@ -48,19 +50,22 @@ class _Window(BaseModel):
 class PoolLimit(_Window):
     kind: Literal["pool_limit"]
     pool: PoolKind
-    at: str | None = Field(None, description="a BNG, OLT or PON port name; omit: all")
-    limit: int = Field(0, ge=0, description="slots that may be in use (0 = full)")
+    at: str | None = Field(None, min_length=1, max_length=200,
+                           description="a BNG, OLT or PON port name; omit: all")
+    limit: int = Field(0, ge=0, le=100_000_000,
+                       description="slots that may be in use (0 = full)")
 
 
 class WorkforceAbsence(_Window):
     kind: Literal["workforce_absence"]
-    region: str | None = None
-    technicians: int = Field(ge=1)
+    region: str | None = Field(None, min_length=1, max_length=200)
+    technicians: int = Field(ge=1, le=100_000)
 
 
 class ElementOutage(_Window):
     kind: Literal["element_outage"]
-    element: str = Field(min_length=1, description="e.g. bng:BNG01, olt:EX01-OLT02")
+    element: str = Field(min_length=1, max_length=200,
+                         description="e.g. bng:BNG01, olt:EX01-OLT02")
 
 
 class LinkCut(_Window):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 
@@ -21,6 +22,21 @@ def test_shipped_scenarios_validate():
     assert files
     for path in files:
         load_scenario(path)
+
+
+def test_benchmark_workloads_validate(monkeypatch):
+    """The scenario bounds admit every benchmark workload, up to the opt-in 1 M orders."""
+    spec = importlib.util.spec_from_file_location("workloads",
+                                                  REPO / "benchmarks" / "workloads.py")
+    workloads = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "workloads", workloads)  # its dataclasses look it up
+    spec.loader.exec_module(workloads)
+    for orders in (5_556, 10_000, 55_560, 100_000, 1_000_000):
+        workloads.scaled_scenario(orders)
+        workloads.in_flight_scenario(orders)
+    workloads.erlang_c_scenario(arrivals_per_hour=8.0, technicians=10, install_min=60.0,
+                                days=100)
+    load_scenario(REPO / "benchmarks" / "live_load.yaml")
 
 
 def test_bad_field_names_file_field_and_reason(write_yaml):
