@@ -24,6 +24,8 @@ from rich.console import Console
 from rich.table import Table
 
 from om import OmsimError
+from om.errors import ReportError
+from sim.files import read_json_object, write_text
 from sim.replicate import Replications
 from sim.stats import (
     Estimate,
@@ -166,24 +168,20 @@ def baseline_entry(runs: Replications) -> dict[str, Any]:
 
 
 def write_baseline(path: Path, entries: Mapping[str, dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"omsim_baseline": BASELINE_FORMAT, "scenarios": entries},
-                               indent=1) + "\n")
+    write_text(path, json.dumps({"omsim_baseline": BASELINE_FORMAT, "scenarios": entries},
+                                indent=1) + "\n")
 
 
 def load_baseline(path: Path) -> dict[str, Any]:
     """Read a baseline file; the error names the file and what is wrong with it."""
-    try:
-        raw = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise OmsimError(f"{path}: baseline file not found (write one with "
-                         f"'omsim baseline SCENARIO -o {path}')") from None
-    except json.JSONDecodeError as exc:
-        raise OmsimError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(raw, dict) or raw.get("omsim_baseline") != BASELINE_FORMAT \
+    if not path.exists():
+        raise ReportError(f"{path}: baseline file not found (write one with "
+                          f"'omsim baseline SCENARIO -o {path}')")
+    raw = read_json_object(path, "baseline file")
+    if raw.get("omsim_baseline") != BASELINE_FORMAT \
             or not isinstance(raw.get("scenarios"), dict):
-        raise OmsimError(f"{path}: not an omsim baseline file (expected "
-                         f"'omsim_baseline: {BASELINE_FORMAT}' and a 'scenarios' mapping)")
+        raise ReportError(f"{path}: not an omsim baseline file (expected "
+                          f"'omsim_baseline: {BASELINE_FORMAT}' and a 'scenarios' mapping)")
     return raw["scenarios"]
 
 
@@ -192,9 +190,8 @@ def write_junit(path: Path, results: Sequence[CheckResult]) -> None:
     suites = [junit_xml(r.scenario, r.cases()) for r in results]
     body = "".join(s.split("?>", 1)[1].lstrip("\n") if s.startswith("<?xml") else s
                    for s in suites)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("<?xml version='1.0' encoding='utf-8'?>\n<testsuites>\n" + body
-                    + "</testsuites>\n")
+    write_text(path, "<?xml version='1.0' encoding='utf-8'?>\n<testsuites>\n" + body
+               + "</testsuites>\n")
 
 
 def _in_breakdown(metric: str, reports: Sequence[Mapping[str, Any]]) -> bool:

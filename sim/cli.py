@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from om import OmsimError
 
@@ -113,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args, console)
     except OmsimError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        # escape: a message quotes user input, which must not be read as rich markup.
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
 
 
@@ -138,19 +140,24 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         return 0
 
     if args.command in ("sweep", "check", "baseline", "report") or (
-            args.command == "run" and (args.replications > 1 or args.out_dir)):
+            args.command == "run" and (args.replications != 1 or args.out_dir)):
         return _with_confidence(args, console)
 
     if args.command == "run":
+        from sim.files import check_output, default_report_path, write_text
         from sim.harness import run_scenario
+        from sim.replicate import check_jobs
+        from sim.scenario import check_seed
         from sim.summary import print_summary
 
+        check_jobs(args.replications, args.workers)
+        check_seed(args.seed)
         scenario = load_scenario(args.scenario)
+        seed = scenario.seed if args.seed is None else args.seed
+        out = check_output(args.out or default_report_path(scenario.name, seed), "--out")
         with Console(stderr=True, quiet=args.quiet).status(f"running {scenario.name}"):
-            report = run_scenario(scenario, seed=args.seed, trace=args.trace)
-        out = args.out or Path("reports") / f"{scenario.name}-seed{report['seed']}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report.data, indent=2) + "\n")
+            report = run_scenario(scenario, seed=seed, trace=args.trace)
+        write_text(out, json.dumps(report.data, indent=2) + "\n", "--out")
         if not args.quiet:
             print_summary(report.data, console)
             console.print(f"report written to {out}")
@@ -160,53 +167,54 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
 
 def _lifecycle_tools(args: argparse.Namespace, console: Console) -> int:
     """``omsim trace`` and ``omsim impact``: read a traced report."""
-    try:
-        report = json.loads(args.report.read_text())
-    except FileNotFoundError:
-        raise OmsimError(f"{args.report}: report file not found") from None
-    except json.JSONDecodeError as exc:
-        raise OmsimError(f"{args.report}: not a JSON report ({exc})") from None
+    from sim.files import read_json_object
+
+    report = read_json_object(args.report, "report")
     if args.command == "trace":
         from sim.trace import print_trace
 
         print_trace(report, args.order_id, console, str(args.report))
         return 0
-    from sim.impact import impacted
+    from sim.impact import print_impact
 
-    inventory = report.get("inventory")
-    if inventory is None:
-        raise OmsimError(f"{args.report}: has no 'inventory'; run the scenario with "
-                         f"'omsim run --trace' to record one")
-    hit = impacted(inventory["products"], args.element)
-    customers = sorted({p["customer"] for p in hit})
-    console.print(f"{args.element}: {len(hit):,} products of {len(customers):,} customers "
-                  f"depend on it")
-    for p in hit:
-        console.print(f"  {p['id']}  {p['offering']:<26} {p['status']:<9} {p['customer']}  "
-                      f"({p['port']})", highlight=False)
+    print_impact(report, args.element, console, str(args.report))
     return 0
 
 
 def _with_confidence(args: argparse.Namespace, console: Console) -> int:
-    """Replications, sweeps, the CI gate and the HTML report."""
-    from sim.replicate import progress_bar, replicate
-    from sim.scenario import load_scenario
+    """Replications, sweeps, the CI gate and the HTML report.
+
+    Every number, input file and output path is checked before the first replication.
+    """
+    from sim.files import check_output, write_text
+    from sim.replicate import check_jobs, progress_bar, replicate
+    from sim.scenario import check_seed, load_scenario
 
     parallel = {"workers": args.workers, "executor": args.executor,
                 "scheduler": args.scheduler} if args.command != "report" else {}
+    if args.command == "baseline" or (args.command == "check" and args.baseline):
+        check_jobs(args.replications, args.workers, 2,
+                   " (a baseline comparison needs 2 replications or more)")
+    elif args.command != "report":
+        check_jobs(args.replications, args.workers)
 
     if args.command == "run":
         from sim.summary import print_estimates
 
+        check_seed(args.seed)
         scenario = load_scenario(args.scenario)
+        if args.out_dir:
+            check_output(args.out_dir, "--out-dir", directory=True)
+            check_output(args.out_dir / "replications", "--out-dir", directory=True)
+        if args.out:
+            check_output(args.out, "--out")
         with progress_bar(f"{scenario.name}: replications", args.quiet) as progress:
             runs = replicate(scenario, args.replications, seed=args.seed, progress=progress,
                              **parallel)
         if args.out_dir:
             runs.write(args.out_dir)
         if args.out:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps(runs.summary_json(), indent=1) + "\n")
+            write_text(args.out, json.dumps(runs.summary_json(), indent=1) + "\n", "--out")
         if not args.quiet:
             print_estimates(f"{scenario.name}: {args.replications} replications, seed "
                             f"{runs.seed} ({runs.wall_seconds:.1f} s wall)",
@@ -220,6 +228,7 @@ def _with_confidence(args: argparse.Namespace, console: Console) -> int:
         from sim.sweep import DEFAULT_METRICS, parse_set, run_sweep, write_sweep
 
         axes = [parse_set(spec) for spec in args.axes]
+        check_output(args.out, "--out", directory=True)
         with progress_bar("sweep", args.quiet) as progress:
             results = run_sweep(args.scenario, axes, args.replications, progress=progress,
                                 **parallel)
@@ -234,19 +243,26 @@ def _with_confidence(args: argparse.Namespace, console: Console) -> int:
         baselines = None
         if args.command == "check" and args.baseline:
             baselines = check.load_baseline(args.baseline)
-        results, entries = [], {}
+        if args.command == "check" and args.junit:
+            check_output(args.junit, "--junit")
+        if args.command == "baseline":
+            check_output(args.out, "--out")
+        todo = []
         for path in args.scenarios:
             scenario = load_scenario(path)
             thresholds = check.parse_thresholds(scenario.thresholds, str(path))
+            if baselines is not None and scenario.name not in baselines:
+                raise OmsimError(f"{args.baseline}: no baseline for scenario "
+                                 f"'{scenario.name}' (it has: {', '.join(baselines)})")
+            todo.append((path, scenario, thresholds))
+        results, entries = [], {}
+        for path, scenario, thresholds in todo:
             with progress_bar(f"{scenario.name}: replications", args.quiet) as progress:
                 runs = replicate(scenario, args.replications, progress=progress, **parallel)
             if args.command == "baseline":
                 entries[scenario.name] = check.baseline_entry(runs)
                 continue
             stored = baselines.get(scenario.name) if baselines is not None else None
-            if baselines is not None and stored is None:
-                raise OmsimError(f"{args.baseline}: no baseline for scenario "
-                                 f"'{scenario.name}' (it has: {', '.join(baselines)})")
             result = check.check_replications(runs, thresholds, str(path), stored)
             results.append(result)
             if not args.quiet or result.failed:
@@ -263,6 +279,7 @@ def _with_confidence(args: argparse.Namespace, console: Console) -> int:
     if args.command == "report":
         from sim.report_html import write_report
 
+        check_output(args.out, "--out")
         write_report(args.run_dir, args.out)
         console.print(f"report written to {args.out}")
         return 0

@@ -22,7 +22,7 @@ from om.fallout import FalloutQueue, RetryPolicy
 from sim.arrivals import Arrivals
 from sim.churn import Churn, drain
 from sim.faults import inject_faults
-from sim.impact import snapshot
+from sim.impact import inventory_snapshot
 from sim.metrics import DAY_S, Metrics
 from sim.network import EmulatedNetwork
 from sim.rng import stream
@@ -235,5 +235,5 @@ def finish(run: Run, scenario: Scenario, wall_seconds: float) -> RunReport:
     }
     if run.trace is not None:
         data["trace"] = run.trace.report()
-        data["inventory"] = {"products": snapshot(run.om, run.om.network)}
+        data["inventory"] = inventory_snapshot(run.om, run.om.network)
     return RunReport(data)

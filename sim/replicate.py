@@ -25,12 +25,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from om import OmsimError
+from om.errors import ReportError, UsageError
+from sim.files import read_json_object
 from sim.harness import run_scenario
-from sim.scenario import Scenario
+from sim.scenario import Scenario, check_seed
 from sim.stats import Estimate, mean_ci
 
 Executor = Literal["local", "dask"]
 Progress = Callable[[int, int], None]  # (jobs done, jobs in all)
+
+MAX_REPLICATIONS = 10_000  # the 95 % half-width is then 2 % of a standard deviation
+MAX_WORKERS = 1_024  # local processes; more is a typo (and is capped at the jobs anyway)
 
 # Report fields that describe the run rather than measure it, or that vary with the
 # machine (wall time): left out of the summary so it is executor-independent.
@@ -61,8 +66,7 @@ def run_jobs(jobs: Sequence[Job], *, workers: int | None = None, executor: Execu
     in this process. ``executor="dask"`` submits to the dask.distributed scheduler at
     ``scheduler`` (``tcp://host:port``) instead.
     """
-    if workers is not None and workers < 1:
-        raise OmsimError(f"--workers must be at least 1, got {workers}")
+    check_jobs(1, workers)
     for job in jobs:
         job.scenario.load_catalog()  # ship the parsed catalog; workers may not see the file
     done = 0
@@ -93,6 +97,17 @@ def run_jobs(jobs: Sequence[Job], *, workers: int | None = None, executor: Execu
     else:
         raise OmsimError(f"executor: '{executor}' is not one of local, dask")
     return [r for r in reports if r is not None]
+
+
+def check_jobs(replications: int, workers: int | None = None, least: int = 1,
+               why: str = "") -> None:
+    """Raise :class:`UsageError` unless ``replications`` (at least ``least``, for the
+    reason ``why``) and ``workers`` are in range. Call it before anything runs."""
+    if not least <= replications <= MAX_REPLICATIONS:
+        raise UsageError(f"--replications {replications}: must be from {least} to "
+                         f"{MAX_REPLICATIONS:,}{why}")
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise UsageError(f"--workers {workers}: must be from 1 to {MAX_WORKERS:,}")
 
 
 def _run_on_dask(jobs: Sequence[Job], scheduler: str | None
@@ -263,8 +278,8 @@ def replicate(scenario: Scenario, replications: int, *, seed: int | None = None,
               workers: int | None = None, executor: Executor = "local",
               scheduler: str | None = None, progress: Progress | None = None) -> Replications:
     """Run ``replications`` independent replications of ``scenario`` (0 .. N-1)."""
-    if replications < 1:
-        raise OmsimError(f"--replications must be at least 1, got {replications}")
+    check_jobs(replications, workers)
+    check_seed(seed)
     seed = scenario.seed if seed is None else seed
     jobs = [Job(scenario, seed, r) for r in range(replications)]
     started = time.perf_counter()
@@ -277,16 +292,18 @@ def load_run_dir(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Read a run directory written by ``omsim run --out-dir``: (summary, reports)."""
     summary_path = run_dir / "summary.json"
     if not summary_path.is_file():
-        raise OmsimError(f"{run_dir}: not a run directory (no summary.json; write one with "
-                         f"'omsim run SCENARIO --replications N --out-dir {run_dir}')")
-    try:
-        summary = json.loads(summary_path.read_text())
-        reports = [json.loads(p.read_text())
-                   for p in sorted((run_dir / "replications").glob("*.json"))]
-    except json.JSONDecodeError as exc:
-        raise OmsimError(f"{run_dir}: a file is not valid JSON ({exc})") from None
+        raise ReportError(f"{run_dir}: not a run directory (no summary.json; write one with "
+                          f"'omsim run SCENARIO --replications N --out-dir {run_dir}')")
+    summary = read_json_object(summary_path, "run summary")
+    reports = []
+    for path in sorted((run_dir / "replications").glob("*.json")):
+        report = read_json_object(path, "replication report")
+        if not isinstance(report.get("sim"), dict):
+            raise ReportError(f"{path}: not a report written by 'omsim run' (no 'sim' "
+                              f"section)")
+        reports.append(report)
     if not reports:
-        raise OmsimError(f"{run_dir}/replications: no replication reports")
+        raise ReportError(f"{run_dir}/replications: no replication reports")
     return summary, reports
 
 

@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sim.files import write_text  # noqa: E402
 from sim.replicate import Summary, load_run_dir, metric_values  # noqa: E402
 from sim.summary import HEADLINE_METRICS  # noqa: E402
 
@@ -32,9 +33,7 @@ Report = dict[str, Any]
 def write_report(run_dir: Path, out: Path) -> Path:
     """Render the run directory ``run_dir`` to the HTML file ``out``."""
     meta, reports = load_run_dir(run_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(meta, reports))
-    return out
+    return write_text(out, render(meta, reports))
 
 
 def render(meta: dict[str, Any], reports: Sequence[Report]) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from om import OmsimError
-from sim.replicate import Executor, Job, Progress, Replications, run_jobs
+from sim.replicate import Executor, Job, Progress, Replications, check_jobs, run_jobs
 from sim.scenario import load_scenario
 
 DEFAULT_METRICS = ("fallout.rate", "cycle_time_hours.p90", "flow_through_rate",
@@ -61,8 +61,7 @@ def run_sweep(scenario_path: Path, axes: Sequence[Axis], replications: int, *,
               scheduler: str | None = None, progress: Progress | None = None
               ) -> list[Replications]:
     """Run every grid point with ``replications`` replications; one result per point."""
-    if replications < 1:
-        raise OmsimError(f"--replications must be at least 1, got {replications}")
+    check_jobs(replications, workers)
     points = grid(axes)
     scenarios = []
     for overrides in points:

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from om import EventBus, ProductOrder, StateChanged
+from om.errors import ReportError, UsageError
 
 History = list[tuple[str, float]]
 
@@ -139,13 +140,19 @@ def render(tree: dict[str, Any]) -> Tree:
 def print_trace(report: dict[str, Any], order_id: str, console: Console | None = None,
                 source: str = "report") -> None:
     """Print one order's tree from a run report written with ``--trace``."""
-    from om import OmsimError
-
     trace = report.get("trace")
     if trace is None:
-        raise OmsimError(f"{source}: has no 'trace'; run the scenario with "
-                         f"'omsim run --trace' to record one")
+        raise ReportError(f"{source}: has no 'trace'; run the scenario with "
+                          f"'omsim run --trace' to record one")
+    if not isinstance(trace, dict):
+        raise ReportError(f"{source}: its 'trace' is not a mapping of order ids to trees, "
+                          f"so it was not written by 'omsim run --trace'")
     if order_id not in trace:
-        raise OmsimError(f"{source}: no order '{order_id}' in the trace "
+        raise UsageError(f"{source}: no order '{order_id}' in the trace "
                          f"({len(trace)} orders, e.g. {', '.join(list(trace)[:3])})")
-    (console or Console()).print(render(trace[order_id]))
+    try:
+        tree = render(trace[order_id])
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ReportError(f"{source}: the trace of {order_id} is not of the shape "
+                          f"'omsim run --trace' writes ({type(exc).__name__}: {exc})") from None
+    (console or Console()).print(tree)
