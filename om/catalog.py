@@ -23,7 +23,6 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from network_model import PoolKind
-from om.approvals import ApprovalRule
 from om.config_files import read_yaml
 from om.errors import CatalogError, describe_validation
 
@@ -92,24 +91,30 @@ class RfsSpec:
 
 
 class CfsPlan:
-    """A compiled CFS: its RFS (activated in order) and the CFS it requires."""
+    """A compiled CFS: its RFS (activated in order), the CFS it requires, and the product
+    characteristics its RFS configure."""
 
-    __slots__ = ("name", "rfs", "requires")
+    __slots__ = ("name", "rfs", "requires", "characteristics")
 
     def __init__(self, name: str, rfs: tuple[RfsSpec, ...], requires: tuple[str, ...]) -> None:
         self.name = name
         self.rfs = rfs
         self.requires = requires
+        self.characteristics = frozenset(c for spec in rfs for c in spec.characteristics)
 
     def __repr__(self) -> str:
         return f"<CfsPlan {self.name}>"
 
 
 class OfferingPlan:
-    """A compiled offering: its CFS in dependency order, with bundles flattened."""
+    """A compiled offering: its CFS in dependency order, with bundles flattened.
+
+    ``characteristics`` are the offering's default values; ``configurable`` names every
+    characteristic some RFS of it configures (what a modify or an amendment may change).
+    """
 
     __slots__ = ("name", "segment", "sellable", "cfs", "constituents", "characteristics",
-                 "sla_s")
+                 "sla_s", "configurable")
 
     def __init__(self, name: str, segment: str, sellable: bool, cfs: tuple[CfsPlan, ...],
                  constituents: tuple[str, ...], characteristics: dict[str, Any],
@@ -121,6 +126,7 @@ class OfferingPlan:
         self.constituents = constituents
         self.characteristics = characteristics
         self.sla_s = sla_s
+        self.configurable: frozenset[str] = frozenset().union(*(c.characteristics for c in cfs))
 
     @property
     def is_bundle(self) -> bool:
@@ -128,6 +134,36 @@ class OfferingPlan:
 
     def __repr__(self) -> str:
         return f"<OfferingPlan {self.name} cfs={[c.name for c in self.cfs]}>"
+
+
+class ApprovalRule:
+    """A compiled approval rule: which orders wait for an approver.
+
+    A rule matches an order by segment and size (``min_items`` sites) or by a deep
+    discount (an item characteristic ``discount_percent``).
+    """
+
+    __slots__ = ("name", "segments", "min_items", "min_discount_percent")
+
+    def __init__(self, name: str, segments: tuple[str, ...], min_items: int | None,
+                 min_discount_percent: float | None) -> None:
+        self.name = name
+        self.segments = segments
+        self.min_items = min_items
+        self.min_discount_percent = min_discount_percent
+
+    def matches(self, segment: str, items: int, characteristics: list[dict[str, Any]]) -> bool:
+        if self.segments and segment not in self.segments:
+            return False
+        if self.min_items is not None and items >= self.min_items:
+            return True
+        if self.min_discount_percent is not None:
+            return any(float(c.get("discount_percent", 0)) >= self.min_discount_percent
+                       for c in characteristics)
+        return False
+
+    def __repr__(self) -> str:
+        return f"<ApprovalRule {self.name}>"
 
 
 class Catalog:

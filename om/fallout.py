@@ -16,6 +16,7 @@ from typing import Any
 
 import simpy
 
+from om.desk import StaffedDesk
 from om.events import EventBus, FalloutRaised, ManualTouch
 from om.orders import ProductOrder
 
@@ -90,7 +91,7 @@ def record_fallout(bus: EventBus, order: ProductOrder, layer: Layer, cause: Fall
                            offering, at_s, detail))
 
 
-class FalloutQueue:
+class FalloutQueue(StaffedDesk):
     """The operations team that works fallen-out items, first come first served.
 
     ``staff`` engineers each take one item at a time for a sampled handling time; the
@@ -100,19 +101,8 @@ class FalloutQueue:
     def __init__(self, env: simpy.Environment, bus: EventBus, staff: int,
                  handling_s: Callable[[], float], fix_probability: float,
                  rng: random.Random) -> None:
-        if staff < 1:
-            raise ValueError(f"staff must be >= 1, got {staff}")
-        self.env = env
+        super().__init__(env, staff, handling_s, fix_probability, rng)
         self.bus = bus
-        self._staff = simpy.Resource(env, capacity=staff)
-        self._handling_s = handling_s
-        self._fix_probability = fix_probability
-        self._rng = rng
-        self.waiting = 0  # items queued or being worked
-
-    @property
-    def backlog(self) -> int:
-        return self.waiting
 
     def work(self, order_id: str, item_key: str, cause: FalloutCause) -> simpy.Process:
         """Queue an item; the process's value is True when the fix succeeded."""
@@ -121,12 +111,7 @@ class FalloutQueue:
     def _work(self, order_id: str, item_key: str, cause: FalloutCause
               ) -> Generator[simpy.Event, Any, bool]:
         queued = self.env.now
-        self.waiting += 1
-        with self._staff.request() as engineer:
-            yield engineer
-            yield self.env.timeout(self._handling_s())
-        self.waiting -= 1
-        fixed = self._rng.random() < self._fix_probability
+        fixed = yield from self.serve()
         self.bus.emit(ManualTouch(order_id, item_key, cause.value, queued,
                                   self.env.now - queued, fixed, self.env.now))
         return fixed

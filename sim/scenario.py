@@ -236,8 +236,7 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>",
         if not offering.sellable:
             raise ScenarioError(f"{source}: arrivals.{n}.offering: '{arrival.offering}' is "
                                 f"only sold inside a bundle")
-        configurable = {c for plan in offering.cfs for spec in plan.rfs
-                        for c in spec.characteristics}
+        configurable = offering.configurable
         unknown = sorted(set(arrival.characteristics) - configurable)
         if unknown:
             raise ScenarioError(f"{source}: arrivals.{n}.characteristics: "
