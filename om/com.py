@@ -52,14 +52,13 @@ from om.orders import (
     ServiceOrder,
     ServiceOrderItem,
     State,
+    final_state,
 )
 from om.som import Som
 from om.transitions import cancel, move
 
 # The service state a product status asks for (TMF637 product status -> TMF638 state).
 _SERVICE_STATE = {"suspended": "inactive", "active": "active"}
-
-
 
 
 class Com:
@@ -137,16 +136,12 @@ class Com:
             if product.status == wanted:
                 return [f"{where}.product.status: product {product.id} is already {wanted}"]
         if item.action is Action.MODIFY and item.product_status is None:
-            known = self._configurable(item.offering)
+            known = self.catalog.offerings[item.offering].configurable
             unknown = sorted(set(item.characteristics) - known)
             if unknown:
                 return [f"{where}.product.productCharacteristic: {', '.join(unknown)} "
                         f"configured by no RFS of '{item.offering}'"]
         return []
-
-    def _configurable(self, offering: str) -> set[str]:
-        return {c for plan in self.catalog.offerings[offering].cfs for spec in plan.rfs
-                for c in spec.characteristics}
 
     # -- the order's life ----------------------------------------------------------------
     def submit(self, order: ProductOrder) -> simpy.Process:
@@ -181,36 +176,41 @@ class Com:
             self.open_orders.pop(order.id, None)
 
     def _fulfil(self, order: ProductOrder) -> Generator[simpy.Event, Any, State]:
-        env, emit = self.env, self.bus.emit
-        if _cancelling(order):  # cancelled before it started
+        if order.cancelling:  # cancelled before it started
             return self._finish_cancelled(order)
         problems = self.validate(order)
         if problems:
             return self._reject(order, "; ".join(problems))
         approved = yield from self._approval(order)
-        if _cancelling(order):
+        if order.cancelling:
             return self._finish_cancelled(order)
         if not approved:
-            record_fallout(self.bus, order, Layer.COM, FalloutCause.APPROVAL_REJECTED,
-                           order.id, order.id, order.items[0].offering, env.now,
-                           f"rule '{order.approval}'")
-            return self._reject(order, f"approval rejected (rule '{order.approval}')")
+            return self._reject_unapproved(order)
+        self.bus.emit(move(order, State.IN_PROGRESS, self.env.now))
+        service_order = self._service_order(order)
+        if service_order.items:
+            order.service_order = service_order
+            yield from self.som.fulfil(service_order)
+            if (self.on_item_failure == "fail_order" and not order.cancelling
+                    and service_order.state is not State.COMPLETED):
+                yield from self._undo(service_order)
+        if order.cancelling:
+            return self._finish_cancelled(order)
+        return self._close(order)
 
-        emit(move(order, State.IN_PROGRESS, env.now))
+    def _service_order(self, order: ProductOrder) -> ServiceOrder:
+        """Start every item and decompose those that can go on into one service order
+        (not yet sent to SOM); an item that cannot start fails here, in COM."""
+        env, emit = self.env, self.bus.emit
         service_order = self.som.new_order(order)
         by_item: dict[str, list[ServiceOrderItem]] = {}
         for item in _after_first(order.items):
             emit(move(item, State.IN_PROGRESS, env.now))
-            if any(i.state is State.FAILED for i in order.items if i.id in item.after):
-                record_fallout(self.bus, order, Layer.COM, FalloutCause.DEPENDENCY_FAILED,
-                               item.key, item.correlation_id, item.offering, env.now,
-                               f"waits for item(s) {', '.join(item.after)}, which failed")
-                emit(move(item, State.FAILED, env.now))
-                continue
-            if item.action is Action.ADD and self.network.serving_port(item.place) is None:
-                record_fallout(self.bus, order, Layer.COM, FalloutCause.ADDRESS_NOT_FOUND,
-                               item.key, item.correlation_id, item.offering, env.now,
-                               f"address {item.place!r} is not served by any PON port")
+            blocked = self._cannot_start(order, item)
+            if blocked is not None:
+                cause, detail = blocked
+                record_fallout(self.bus, order, Layer.COM, cause, item.key,
+                               item.correlation_id, item.offering, env.now, detail)
                 emit(move(item, State.FAILED, env.now))
                 continue
             first = len(service_order.items)
@@ -220,16 +220,26 @@ class Com:
                 for s in added:
                     s.requires.extend(by_item.get(other, ()))
             by_item[item.id] = added
+        return service_order
 
-        if service_order.items:
-            order.service_order = service_order
-            yield from self.som.fulfil(service_order)
-            if (self.on_item_failure == "fail_order" and not _cancelling(order)
-                    and service_order.state is not State.COMPLETED):
-                yield from self._undo(service_order)
-        if _cancelling(order):
-            return self._finish_cancelled(order)
+    def _cannot_start(self, order: ProductOrder, item: ProductOrderItem
+                      ) -> tuple[FalloutCause, str] | None:
+        """Why ``item`` fails before decomposition (cause, detail), or None."""
+        # ``item.after`` first: most items wait for none, and a 5,000-site order must not
+        # scan all its items once per item.
+        if item.after and any(i.state is State.FAILED for i in order.items
+                              if i.id in item.after):
+            return (FalloutCause.DEPENDENCY_FAILED,
+                    f"waits for item(s) {', '.join(item.after)}, which failed")
+        if item.action is Action.ADD and self.network.serving_port(item.place) is None:
+            return (FalloutCause.ADDRESS_NOT_FOUND,
+                    f"address {item.place!r} is not served by any PON port")
+        return None
 
+    def _close(self, order: ProductOrder) -> State:
+        """Close each item on what its service items did, then the order by the
+        final-state rule; billing starts for a completed order."""
+        env, emit = self.env, self.bus.emit
         for item in order.items:
             if item.state is not State.IN_PROGRESS:
                 continue
@@ -238,19 +248,18 @@ class Com:
                 emit(move(item, State.COMPLETED, env.now))
             else:
                 emit(move(item, State.FAILED, env.now))
-
-        completed = sum(1 for i in order.items if i.state is State.COMPLETED)
-        if completed == len(order.items):
-            final = State.COMPLETED
-        elif completed == 0:
-            final = State.FAILED
-        else:
-            final = State.PARTIAL
+        final = final_state(order.items)
         order.completion_date_s = env.now
         emit(move(order, final, env.now))
         if final is State.COMPLETED:
             self._start_billing(order)
         return final
+
+    def _reject_unapproved(self, order: ProductOrder) -> State:
+        record_fallout(self.bus, order, Layer.COM, FalloutCause.APPROVAL_REJECTED, order.id,
+                       order.id, order.items[0].offering, self.env.now,
+                       f"rule '{order.approval}'")
+        return self._reject(order, f"approval rejected (rule '{order.approval}')")
 
     def _reject(self, order: ProductOrder, reason: str) -> State:
         env, emit = self.env, self.bus.emit
@@ -279,7 +288,7 @@ class Com:
         wake = self._wake[order.id] = env.event()
         yield decision | wake
         del self._wake[order.id]
-        return not _cancelling(order) and bool(decision.value)
+        return not order.cancelling and bool(decision.value)
 
     def _decompose(self, service_order: ServiceOrder, item: ProductOrderItem) -> None:
         """Append the service order items ``item`` needs (see the module docstring)."""
@@ -314,7 +323,7 @@ class Com:
                                       characteristics, service.id)
                 s.service_state = _SERVICE_STATE[item.product_status]
                 continue
-            touched = changed.intersection(c for spec in plan.rfs for c in spec.characteristics)
+            touched = changed.intersection(plan.characteristics)
             if touched:
                 s = self.som.add_item(service_order, item, Action.MODIFY, plan,
                                       characteristics, service.id)
@@ -373,7 +382,7 @@ class Com:
         env, emit = self.env, self.bus.emit
         request = Cancellation(env.now, reason)
         request.decided_s = env.now
-        if order.state in TERMINAL or _cancelling(order):
+        if order.state in TERMINAL or order.cancelling:
             request.refusal = f"order is already {order.state}"
         else:
             previous = order.state
@@ -436,14 +445,14 @@ class Com:
 
     def _amend_refusal(self, order: ProductOrder, item_id: str,
                        characteristics: dict[str, Any]) -> str:
-        if order.state in TERMINAL or _cancelling(order):
+        if order.state in TERMINAL or order.cancelling:
             return f"order is {order.state}"
         item = next((i for i in order.items if i.id == item_id), None)
         if item is None:
             return f"no item '{item_id}'"
         if item.action is not Action.ADD:
             return f"item {item_id} is a {item.action}: only an add can be amended"
-        unknown = set(characteristics) - self._configurable(item.offering)
+        unknown = set(characteristics) - self.catalog.offerings[item.offering].configurable
         if unknown:
             return f"{', '.join(sorted(unknown))} configured by no RFS of '{item.offering}'"
         for s in item.service_items:
@@ -452,10 +461,6 @@ class Com:
                         r.spec.characteristics):
                     return f"{r.rfs} already {r.state}"
         return ""
-
-
-def _cancelling(order: ProductOrder) -> bool:
-    return order.cancellation is not None and order.cancellation.accepted
 
 
 def _after_first(items: list[ProductOrderItem]) -> list[ProductOrderItem]:

@@ -85,6 +85,12 @@ class ProductOrder:
         return order_type(self.items)
 
     @property
+    def cancelling(self) -> bool:
+        """Whether a cancellation was accepted: every layer stops at its next boundary."""
+        cancellation = self.cancellation
+        return cancellation is not None and cancellation.accepted
+
+    @property
     def correlation_id(self) -> str:
         return self.id
 
@@ -161,6 +167,17 @@ class Amendment:
         self.characteristics = characteristics
         self.applied = False
         self.refusal = ""
+
+
+def final_state(items: list[Any]) -> State:
+    """The state an order ends in from its items': ``completed`` when every item
+    completed, ``failed`` when none did, ``partial`` otherwise (COM and SOM)."""
+    completed = sum(1 for i in items if i.state is State.COMPLETED)
+    if completed == len(items):
+        return State.COMPLETED
+    if completed == 0:
+        return State.FAILED
+    return State.PARTIAL
 
 
 def order_type(items: list[ProductOrderItem]) -> str:

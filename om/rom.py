@@ -88,8 +88,9 @@ class Rom:
         env, emit = self.env, self.bus.emit
         emit(move(order, State.IN_PROGRESS, env.now))
         done: list[ResourceOrderItem] = []
+        product_order = order.service_item.product_item.order
         for item in order.items:
-            if _cancelling(order):  # cancelProductOrder accepted: stop at this boundary
+            if product_order.cancelling:  # cancelProductOrder accepted: stop at this boundary
                 return (yield from self._stop_for_cancellation(order))
             emit(move(item, State.IN_PROGRESS, env.now))
             failure = yield from self._fulfil_item(item)
@@ -377,8 +378,3 @@ class Rom:
         order.completion_date_s = env.now
         emit(move(order, State.FAILED, env.now))
         return order.state
-
-
-def _cancelling(order: ResourceOrder) -> bool:
-    cancellation = order.service_item.product_item.order.cancellation
-    return cancellation is not None and cancellation.accepted

@@ -23,7 +23,14 @@ import simpy
 from om.events import EventBus
 from om.ids import IdSource
 from om.inventory import ServiceInventory
-from om.orders import Action, ProductOrderItem, ServiceOrder, ServiceOrderItem, State
+from om.orders import (
+    Action,
+    ProductOrderItem,
+    ServiceOrder,
+    ServiceOrderItem,
+    State,
+    final_state,
+)
 from om.rom import Rom
 from om.transitions import cancel, move
 
@@ -85,19 +92,13 @@ class Som:
                 prerequisites = [running[r] for r in item.requires]
                 running[item] = env.process(self._run_item(item, prerequisites))
             yield env.all_of(list(running.values()))
-        completed = sum(1 for i in order.items if i.state is State.COMPLETED)
-        if _cancelling(order.product_order):
+        if order.product_order.cancelling:
             yield from self._roll_back_completed(order)
             order.completion_date_s = env.now
             self.bus.emit_all(cancel(order, env.now))
             return order.state
+        final = final_state(order.items)
         order.completion_date_s = env.now
-        if completed == len(order.items):
-            final = State.COMPLETED
-        elif completed == 0:
-            final = State.FAILED
-        else:
-            final = State.PARTIAL
         self.bus.emit(move(order, final, env.now))
         return final
 
@@ -116,7 +117,7 @@ class Som:
         env, emit = self.env, self.bus.emit
         if prerequisites:
             yield env.all_of(prerequisites)
-        if _cancelling(item.product_item.order):
+        if item.product_item.order.cancelling:
             self.bus.emit_all(cancel(item, env.now))
             return
         emit(move(item, State.IN_PROGRESS, env.now))
@@ -137,7 +138,7 @@ class Som:
             order = self.rom.decompose_delete(item, service.activations)
         final = yield self.rom.run(order)
         if (final is State.COMPLETED and item.action is Action.ADD
-                and _cancelling(item.product_item.order)):
+                and item.product_item.order.cancelling):
             yield self.rom.rollback(order)  # finished just as the cancellation came
             final = State.CANCELLED
         if final is State.CANCELLED:
@@ -158,8 +159,3 @@ class Som:
             item.service_id = service.id
         elif item.action is Action.DELETE:
             self.services.terminate(item.service_id)
-
-
-def _cancelling(product_order: Any) -> bool:
-    cancellation = product_order.cancellation
-    return cancellation is not None and cancellation.accepted

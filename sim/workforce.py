@@ -81,7 +81,8 @@ class Technician:
                     get.cancel()
                     continue
                 job = get.value
-            if _cancelled(job.item):  # the order was cancelled while the visit waited
+            # the order was cancelled while the visit waited
+            if job.item.order.service_item.product_item.order.cancelling:
                 job.done.succeed()
                 continue
             started = env.now
@@ -108,11 +109,6 @@ class Technician:
                 crew.no_shows += 1
                 job.item.appointment = None  # nobody let the technician in: not on site
                 job.done.fail(outcome)
-
-
-def _cancelled(item: ResourceOrderItem) -> bool:
-    cancellation = item.order.service_item.product_item.order.cancellation
-    return cancellation is not None and cancellation.accepted
 
 
 class Workforce:
