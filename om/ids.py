@@ -16,7 +16,3 @@ class IdSource:
         n = self._next
         self._next = n + 1
         return f"{self.prefix}-{n:06d}"
-
-    @property
-    def issued(self) -> int:
-        return self._next - 1

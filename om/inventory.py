@@ -103,10 +103,6 @@ class ProductInventory:
         product.status = "terminated"
         product.end_s = at_s
 
-    def at_place(self, place: str) -> list[Product]:
-        return [p for p in self.products.values()
-                if p.place == place and p.status != "terminated"]
-
 
 class ServiceInventory:
     def __init__(self) -> None:

@@ -91,11 +91,6 @@ def cancel(entity: Any, at_s: float) -> list[StateChanged]:
     return [move(entity, to, at_s) for to in cancel_steps(entity)]
 
 
-def can_move(entity: Any, to: S) -> bool:
-    """Whether ``entity`` may move to ``to`` from its current state."""
-    return to in ALLOWED[entity.entity].get(entity.state, ())
-
-
 # Each state's TMF name. ``S.X.value`` goes through the enum's descriptor, several times
 # slower than a dict lookup, and move() runs about 17 times per product order.
 _NAME: dict[S, str] = {s: s.value for s in S}

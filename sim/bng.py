@@ -8,5 +8,3 @@ from sim.element import Element
 class Bng(Element):
     """A broadband network gateway. Activation provisions the subscriber's C-VLAN under
     the line card's S-VLAN, a session slot and the speed profile."""
-
-    kind = "bng"

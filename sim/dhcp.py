@@ -7,6 +7,5 @@ from sim.element import Element
 
 class Dhcp(Element):
     """A DHCP server. Activation binds the reserved IPv4 address as a lease for the
-    subscriber; it answers in well under a second (default latency)."""
-
-    kind = "dhcp"
+    subscriber. Its latency is the scenario's ``elements.dhcp`` (the shipped scenarios
+    answer in 0.3 s on average; an element kind left out takes the 3 s default)."""

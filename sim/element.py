@@ -30,8 +30,6 @@ CONNECT_TIMEOUT_S = 10.0  # how long a request to an unreachable element takes t
 class Element:
     """One emulated element instance, configured by its kind's :class:`ElementSettings`."""
 
-    kind = "platform"
-
     def __init__(self, env: simpy.Environment, name: str, settings: ElementSettings,
                  rng: random.Random) -> None:
         self.env = env

@@ -5,7 +5,6 @@ replication of a scenario, runs it, and returns the report.
 from __future__ import annotations
 
 import gc
-import json
 import math
 import time
 from collections.abc import Iterator
@@ -54,9 +53,6 @@ class RunReport:
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
-
-    def to_json(self) -> str:
-        return json.dumps(self.data, indent=2)
 
 
 def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,

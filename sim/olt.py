@@ -16,8 +16,6 @@ class Olt(Element):
     port that passes the customer's home; deactivation removes it. The OLT is managed
     over its uplink: when the aggregation link behind it is cut, it is unreachable."""
 
-    kind = "olt"
-
     def __init__(self, env: simpy.Environment, name: str, settings: ElementSettings,
                  rng: random.Random, network: Network, olt: str) -> None:
         super().__init__(env, name, settings, rng)

@@ -114,8 +114,6 @@ class Technician:
 class Workforce:
     """The crew of one region; satisfies the southbound port for install visits."""
 
-    kind = "workforce"
-
     def __init__(self, env: simpy.Environment, name: str, technicians: list[TechnicianSpec],
                  settings: WorkforceSettings, rng: random.Random) -> None:
         self.env = env
