@@ -148,24 +148,22 @@ class ExchangeSpec(BaseModel):
 
 
 class OltSpec(BaseModel):
-    """An optical line terminal: line cards of GPON ports, one S-VLAN per line card."""
+    """An optical line terminal in an exchange: line cards of GPON ports (each port, its
+    S-VLAN and its ONT ids are a :class:`network_model.PonPort`)."""
 
     model_config = _FROZEN
     name: str
     exchange: str
     line_cards: int
     ports_per_line_card: int
-    split_ratio: int
-    s_vlans: tuple[int, ...]  # one per line card, on the serving BNG
 
 
 class BngSpec(BaseModel):
-    """A broadband network gateway: subscriber sessions and the IPv4 pools behind it."""
+    """A broadband network gateway (its session and IPv4 pools are the network's
+    ``session_pools`` and ``ipv4_pools``)."""
 
     model_config = _FROZEN
     name: str
-    session_capacity: int
-    ipv4_prefixes: tuple[str, ...]
 
 
 class TechnicianSpec(BaseModel):
