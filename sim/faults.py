@@ -17,7 +17,8 @@ applies it at its start and undoes it at its end (if it has one):
 from __future__ import annotations
 
 import random
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import simpy
@@ -27,6 +28,7 @@ from network_model import Network, PoolKind, ResourcePool
 from om import ScenarioError
 
 if TYPE_CHECKING:
+    from sim.element import Element
     from sim.network import EmulatedNetwork
 
 DAY_S = 86400.0
@@ -95,16 +97,29 @@ Fault = Annotated[PoolLimit | WorkforceAbsence | ElementOutage | LinkCut | LostA
                   | ElementErrors | InventoryDrift, Field(discriminator="kind")]
 
 
+Action = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What a fault acts on, and where it is declared (for errors)."""
+
+    network: Network
+    emulated: EmulatedNetwork
+    rng: random.Random
+    where: str  # "scenario.yaml: faults.3"
+
+
 def inject_faults(env: simpy.Environment, faults: list[Any], network: Network,
                   emulated: EmulatedNetwork, rng: random.Random, source: str) -> None:
     """Check every fault against the network and start its process."""
     for n, fault in enumerate(faults):
-        where = f"{source}: faults.{n}"
-        apply, undo = _actions(fault, network, emulated, rng, where)
+        target = _Target(network, emulated, rng, f"{source}: faults.{n}")
+        apply, undo = _BINDERS[type(fault)](fault, target)
         env.process(_window(env, fault, apply, undo))
 
 
-def _window(env: simpy.Environment, fault: Any, apply: Any, undo: Any
+def _window(env: simpy.Environment, fault: Any, apply: Action, undo: Action | None
             ) -> Generator[simpy.Event, Any, None]:
     if fault.from_days:
         yield env.timeout(fault.from_days * DAY_S)
@@ -114,94 +129,116 @@ def _window(env: simpy.Environment, fault: Any, apply: Any, undo: Any
         undo()
 
 
-def _actions(fault: Any, network: Network, emulated: EmulatedNetwork, rng: random.Random,
-             where: str) -> tuple[Any, Any]:
-    if isinstance(fault, PoolLimit):
-        pools = _pools(network, fault.pool, fault.at, where)
-        before = [p.limit for p in pools]
+# -- one binder per fault kind: checks the fault against the network and returns what
+# -- applies it and what undoes it (None: it stays) -----------------------------------
 
-        def shrink() -> None:
-            for p in pools:
-                p.limit = min(p.limit, fault.limit)
+def _pool_limit(fault: PoolLimit, t: _Target) -> tuple[Action, Action]:
+    pools = _pools(t.network, fault.pool, fault.at, t.where)
+    before = [p.limit for p in pools]
 
-        def restore() -> None:
-            for p, limit in zip(pools, before, strict=True):
-                p.limit = limit
-        return shrink, restore
+    def shrink() -> None:
+        for p in pools:
+            p.limit = min(p.limit, fault.limit)
 
-    if isinstance(fault, WorkforceAbsence):
-        crews = [c for name, c in emulated.crews.items()
-                 if fault.region is None or name == f"workforce:{fault.region}"]
-        if not crews:
-            raise ScenarioError(f"{where}.region: no region '{fault.region}' (known: "
-                                f"{', '.join(network.regions)})")
+    def restore() -> None:
+        for p, limit in zip(pools, before, strict=True):
+            p.limit = limit
+    return shrink, restore
 
-        def leave() -> None:
-            for c in crews:
-                c.absent = min(len(c.technicians), c.absent + fault.technicians)
 
-        def back() -> None:
-            for c in crews:
-                c.absent = max(0, c.absent - fault.technicians)
-        return leave, back
+def _workforce_absence(fault: WorkforceAbsence, t: _Target) -> tuple[Action, Action]:
+    crews = [c for name, c in t.emulated.crews.items()
+             if fault.region is None or name == f"workforce:{fault.region}"]
+    if not crews:
+        raise ScenarioError(f"{t.where}.region: no region '{fault.region}' (known: "
+                            f"{', '.join(t.network.regions)})")
 
-    if isinstance(fault, ElementOutage):
-        element = emulated.elements.get(fault.element)
-        if element is None:
-            raise ScenarioError(f"{where}.element: no element '{fault.element}' (e.g. "
-                                f"{', '.join(sorted(emulated.elements)[:4])}, ...)")
+    def leave() -> None:
+        for c in crews:
+            c.set_absent(c.absent + fault.technicians)
 
-        def down() -> None:
-            element.down = True
+    def back() -> None:
+        for c in crews:
+            c.set_absent(c.absent - fault.technicians)
+    return leave, back
 
-        def up() -> None:
-            element.down = False
-        return down, up
 
-    if isinstance(fault, LinkCut):
-        a, b = fault.link
-        if not network.graph.has_edge(a, b):
-            raise ScenarioError(f"{where}.link: no link {a} - {b} in the topology")
-        return (lambda: network.cut_link(a, b)), (lambda: network.restore_link(a, b))
+def _element_outage(fault: ElementOutage, t: _Target) -> tuple[Action, Action]:
+    element = t.emulated.elements.get(fault.element)
+    if element is None:
+        raise ScenarioError(f"{t.where}.element: no element '{fault.element}' (e.g. "
+                            f"{', '.join(sorted(t.emulated.elements)[:4])}, ...)")
 
-    if isinstance(fault, LostAnswers | ElementErrors):
-        elements = [e for e in emulated.elements.values()
-                    if e.name.split(":")[0] == fault.element_kind]
-        if not elements:
-            raise ScenarioError(f"{where}.element_kind: no element of kind "
-                                f"'{fault.element_kind}'")
-        if isinstance(fault, LostAnswers):
-            before = [e.lost_answer_rate for e in elements]
+    def down() -> None:
+        element.down = True
 
-            def lose() -> None:
-                for e in elements:
-                    e.lost_answer_rate = fault.rate
+    def up() -> None:
+        element.down = False
+    return down, up
 
-            def answer() -> None:
-                for e, rate in zip(elements, before, strict=True):
-                    e.lost_answer_rate = rate
-            return lose, answer
-        before = [e.error_rates.get("activate", 0.0) for e in elements]
 
-        def refuse() -> None:
-            for e in elements:
-                e.error_rates["activate"] = fault.rate
+def _link_cut(fault: LinkCut, t: _Target) -> tuple[Action, Action]:
+    a, b = fault.link
+    network = t.network
+    if not network.graph.has_edge(a, b):
+        raise ScenarioError(f"{t.where}.link: no link {a} - {b} in the topology")
+    return (lambda: network.cut_link(a, b)), (lambda: network.restore_link(a, b))
 
-        def accept() -> None:
-            for e, rate in zip(elements, before, strict=True):
-                e.error_rates["activate"] = rate
-        return refuse, accept
 
-    if isinstance(fault, InventoryDrift):
-        def drift() -> None:
-            for pool, element in _pools_with_element(network, fault.pool):
-                free = [s for s in range(pool.capacity) if not pool.is_allocated(s)]
-                for slot in rng.sample(free, int(len(free) * fault.share)):
-                    emulated.elements[element].configured.setdefault(
-                        (pool.name, slot), "drift")
-        return drift, None
+def _lost_answers(fault: LostAnswers, t: _Target) -> tuple[Action, Action]:
+    elements = _elements_of(fault.element_kind, t)
+    before = [e.lost_answer_rate for e in elements]
 
-    raise AssertionError(f"unhandled fault {fault!r}")  # pragma: no cover
+    def lose() -> None:
+        for e in elements:
+            e.lost_answer_rate = fault.rate
+
+    def answer() -> None:
+        for e, rate in zip(elements, before, strict=True):
+            e.lost_answer_rate = rate
+    return lose, answer
+
+
+def _element_errors(fault: ElementErrors, t: _Target) -> tuple[Action, Action]:
+    elements = _elements_of(fault.element_kind, t)
+    before = [e.error_rates.get("activate", 0.0) for e in elements]
+
+    def refuse() -> None:
+        for e in elements:
+            e.error_rates["activate"] = fault.rate
+
+    def accept() -> None:
+        for e, rate in zip(elements, before, strict=True):
+            e.error_rates["activate"] = rate
+    return refuse, accept
+
+
+def _inventory_drift(fault: InventoryDrift, t: _Target) -> tuple[Action, None]:
+    def drift() -> None:
+        for pool, element in _pools_with_element(t.network, fault.pool):
+            free = [s for s in range(pool.capacity) if not pool.is_allocated(s)]
+            for slot in t.rng.sample(free, int(len(free) * fault.share)):
+                t.emulated.elements[element].configured.setdefault((pool.name, slot), "drift")
+    return drift, None
+
+
+_BINDERS: dict[type, Callable[[Any, _Target], tuple[Action, Action | None]]] = {
+    PoolLimit: _pool_limit,
+    WorkforceAbsence: _workforce_absence,
+    ElementOutage: _element_outage,
+    LinkCut: _link_cut,
+    LostAnswers: _lost_answers,
+    ElementErrors: _element_errors,
+    InventoryDrift: _inventory_drift,
+}
+
+
+def _elements_of(kind: str, t: _Target) -> list[Element]:
+    """Every element of ``kind`` (``olt``, ``bng``, ...); an error names the field."""
+    elements = [e for e in t.emulated.elements.values() if e.name.split(":")[0] == kind]
+    if not elements:
+        raise ScenarioError(f"{t.where}.element_kind: no element of kind '{kind}'")
+    return elements
 
 
 def _pools(network: Network, kind: PoolKind, at: str | None, where: str
