@@ -32,8 +32,9 @@ from typing import Any
 
 from locust import HttpUser, constant, task
 
+from om.orders import TERMINAL  # product order states after which nothing changes
+
 PO = "/tmf-api/productOrderingManagement/v4"
-TERMINAL = {"completed", "failed", "partial", "rejected", "cancelled"}
 BULK_SITES = [int(n) for n in os.environ.get("OMSIM_BULK_SITES", "100,500").split(",")]
 WAIT_S = float(os.environ.get("OMSIM_WAIT_S", "0"))
 POLL_S = float(os.environ.get("OMSIM_POLL_S", "0.5"))

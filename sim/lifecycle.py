@@ -22,8 +22,8 @@ from om.events import (
     JeopardyRaised,
     SlaBreached,
 )
+from om.orders import TERMINAL
 
-_TERMINAL = {"completed", "failed", "partial", "cancelled", "rejected"}
 _DELIVERY = ("provide", "move")
 
 
@@ -74,7 +74,7 @@ class LifecycleMetrics:
         self.records[order.id] = LifecycleRecord(order, self.catalog, now)
 
     def _on_state(self, event: StateChanged) -> None:
-        if event.new not in _TERMINAL:
+        if event.new not in TERMINAL:
             return
         if event.entity == "productOrder":
             record = self.records.get(event.id)
@@ -140,8 +140,8 @@ class LifecycleMetrics:
             states = Counter(r.state for r in mine)
             out[kind] = {
                 "submitted": len(mine),
-                **{s: states[s] for s in sorted(_TERMINAL)},
-                "in_flight": sum(1 for r in mine if r.state not in _TERMINAL),
+                **{s.value: states[s.value] for s in sorted(TERMINAL)},
+                "in_flight": sum(1 for r in mine if r.state not in TERMINAL),
                 "cycle_time_hours": _cycle([r for r in cohort if r.order_type == kind]),
             }
         return out
@@ -179,7 +179,7 @@ class LifecycleMetrics:
             done = r.state in ("completed", "partial") and r.ended_s is not None
             out.append({
                 "id": order_id, "offering": r.offering, "sites": len(r.places),
-                "state": r.state if r.state in _TERMINAL else "in_flight",
+                "state": r.state if r.state in TERMINAL else "in_flight",
                 "completed_sites": r.done_sites,
                 "failed_sites": len(r.failed_sites), "failed_site_places": r.failed_sites,
                 "open_sites": len(r.places) - r.done_sites - len(r.failed_sites),

@@ -17,12 +17,12 @@ import simpy
 from network_model import Network, PoolKind
 from om import FalloutRaised, OrderManager, ProductOrder, StateChanged
 from om.events import ManualTouch
+from om.orders import TERMINAL
 from sim.lifecycle import LifecycleMetrics
 from sim.network import EmulatedNetwork
 
 DAY_S = 86400.0
 SAMPLE_EVERY_S = 3600.0
-_TERMINAL = {"completed", "failed", "partial", "cancelled", "rejected"}
 _LAYER_ENTITIES = {"productOrder": "product_orders", "serviceOrder": "service_orders",
                    "resourceOrder": "resource_orders"}
 
@@ -86,13 +86,13 @@ class Metrics:
 
     def _on_state(self, event: StateChanged) -> None:
         layer = _LAYER_ENTITIES.get(event.entity)
-        if layer is None or event.new not in _TERMINAL:
+        if layer is None or event.new not in TERMINAL:
             return
         self.layer_states[layer][event.new] += 1
         if layer == "product_orders":
             record = self.orders.get(event.id)
             if record is not None:
-                if record.state not in _TERMINAL:
+                if record.state not in TERMINAL:
                     self.in_system -= 1
                 record.state = event.new
                 record.ended_s = event.at_s
@@ -137,39 +137,16 @@ class Metrics:
     def report(self) -> dict[str, Any]:
         records = list(self.orders.values())
         cohort = [r for r in records if r.submitted_s >= self.warmup_s]
-        states = Counter(r.state for r in records)
-        in_flight = sum(1 for r in records if r.state not in _TERMINAL)
-        measured_days = (self.duration_s - self.warmup_s) / DAY_S
-        completed_after_warmup = sum(1 for r in records if r.state == "completed"
-                                     and r.ended_s is not None and r.ended_s >= self.warmup_s)
         cycle_h = np.array([(r.ended_s - r.submitted_s) / 3600.0 for r in cohort
                             if r.state == "completed" and r.ended_s is not None])
-        fallen = [r for r in cohort if r.fallout_cause is not None]
-        flow_through = sum(1 for r in cohort if r.state == "completed"
-                           and r.fallout_cause is None and r.manual_touches == 0)
         return {
-            "orders": {
-                "submitted": len(records),
-                "completed": states["completed"],
-                "failed": states["failed"],
-                "partial": states["partial"],
-                "cancelled": states["cancelled"],
-                "rejected": states["rejected"],
-                "in_flight": in_flight,
-                "measured": len(cohort),
-            },
-            "throughput": {"completed_per_day": _r(completed_after_warmup / measured_days)},
+            "orders": self._order_counts(records, cohort),
+            "throughput": {"completed_per_day": self._completed_per_day(records)},
             "cycle_time_hours": _percentiles(cycle_h),
             "cycle_time_histogram": _histogram(cycle_h),
             "in_system": self._in_system(),
-            "flow_through_rate": _r(flow_through / len(cohort)) if cohort else 0.0,
-            "fallout": {
-                "rate": _r(len(fallen) / len(cohort)) if cohort else 0.0,
-                "orders": len(fallen),
-                "by_cause": dict(sorted(Counter(r.fallout_cause for r in fallen).items())),
-                "by_layer": dict(sorted(Counter(r.fallout_layer for r in fallen).items())),
-                "by_offering": self._by_offering(cohort),
-            },
+            "flow_through_rate": _flow_through_rate(cohort),
+            "fallout": self._fallout(cohort),
             "manual_touches": sum(r.manual_touches for r in cohort),
             "fallout_queue": self._fallout_queue(),
             "retries": self.om.rom.retries - self._retries_at_warmup,  # after warm-up
@@ -178,6 +155,39 @@ class Metrics:
             "utilisation": self._utilisation(),
             "timeline": {**self._timeline(records), **self._daily_series()},
             **self.lifecycle.report(),
+        }
+
+    @staticmethod
+    def _order_counts(records: list[OrderRecord], cohort: list[OrderRecord]) -> dict[str, int]:
+        """Every order by its state (conservation), and how many the statistics cover."""
+        states = Counter(r.state for r in records)
+        return {
+            "submitted": len(records),
+            "completed": states["completed"],
+            "failed": states["failed"],
+            "partial": states["partial"],
+            "cancelled": states["cancelled"],
+            "rejected": states["rejected"],
+            "in_flight": sum(1 for r in records if r.state not in TERMINAL),
+            "measured": len(cohort),
+        }
+
+    def _completed_per_day(self, records: list[OrderRecord]) -> float:
+        """Orders completed after the warm-up (whenever submitted), per measured day."""
+        measured_days = (self.duration_s - self.warmup_s) / DAY_S
+        completed = sum(1 for r in records if r.state == "completed"
+                        and r.ended_s is not None and r.ended_s >= self.warmup_s)
+        return _r(completed / measured_days)
+
+    def _fallout(self, cohort: list[OrderRecord]) -> dict[str, Any]:
+        """Orders of the cohort with a fallout: the rate, and by cause, layer, offering."""
+        fallen = [r for r in cohort if r.fallout_cause is not None]
+        return {
+            "rate": _r(len(fallen) / len(cohort)) if cohort else 0.0,
+            "orders": len(fallen),
+            "by_cause": dict(sorted(Counter(r.fallout_cause for r in fallen).items())),
+            "by_layer": dict(sorted(Counter(r.fallout_layer for r in fallen).items())),
+            "by_offering": self._by_offering(cohort),
         }
 
     def _by_offering(self, cohort: list[OrderRecord]) -> dict[str, dict[str, Any]]:
@@ -294,10 +304,18 @@ class Metrics:
             if r.status == "reconciled" or r.correlation_id in active:
                 continue
             record = self.orders.get(r.correlation_id.split("/", 1)[0])
-            if record is None or record.state in _TERMINAL:
+            if record is None or record.state in TERMINAL:
                 leaked += 1
         return {"in_use": len(inventory), "reconciled": len(inventory.reconciled()),
                 "leaked": leaked}
+
+
+def _flow_through_rate(cohort: list[OrderRecord]) -> float:
+    """Share of the cohort completed with no fallout and no manual touch."""
+    if not cohort:
+        return 0.0
+    return _r(sum(1 for r in cohort if r.state == "completed" and r.fallout_cause is None
+                  and r.manual_touches == 0) / len(cohort))
 
 
 def _r(x: float) -> float:

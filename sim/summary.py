@@ -13,19 +13,27 @@ from sim.lifecycle import print_lifecycle
 def print_summary(report: dict[str, Any], console: Console | None = None) -> None:
     """Print the headline figures of one run report."""
     console = console or Console()
-    o, s = report["orders"], report["sim"]
+    s = report["sim"]
     console.print(f"[bold]omsim[/bold] scenario [cyan]{report['scenario']}[/cyan]  "
                   f"seed {report['seed']}  {s['duration_days']:g} simulated days  "
                   f"{s['events']:,} SimPy events  {s['wall_seconds']:.2f} s wall")
+    console.print(_orders_table(report["orders"]))
+    console.print(_service_levels_table(report))
+    console.print(_utilisation_table(report["utilisation"]))
+    print_lifecycle(report, console)
 
+
+def _orders_table(o: dict[str, Any]) -> Table:
     orders = Table(title="Product orders", show_header=True)
     for col in ("submitted", "completed", "partial", "failed", "rejected", "cancelled",
                 "in flight"):
         orders.add_column(col, justify="right")
     orders.add_row(*(f"{o[k]:,}" for k in ("submitted", "completed", "partial", "failed",
                                             "rejected", "cancelled", "in_flight")))
-    console.print(orders)
+    return orders
 
+
+def _service_levels_table(report: dict[str, Any]) -> Table:
     ct, f = report["cycle_time_hours"], report["fallout"]
     kpis = Table(title="Service levels (after warm-up)", show_header=True)
     kpis.add_column("metric")
@@ -46,24 +54,23 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
                      f"{q['hours_p50']:.1f} / {q['hours_p90']:.1f}")
         kpis.add_row("retries made", f"{report['retries']:,}")
         kpis.add_row("resources leaked", f"{report['resources']['leaked']:,}")
-    console.print(kpis)
+    return kpis
 
+
+def _utilisation_table(utilisation: dict[str, Any]) -> Table:
     util = Table(title="Utilisation", show_header=True)
     util.add_column("pool")
-    util.add_column("capacity", justify="right")
-    util.add_column("in use at end", justify="right")
-    util.add_column("mean", justify="right")
-    util.add_column("peak", justify="right")
-    for kind, u in report["utilisation"].items():
+    for col in ("capacity", "in use at end", "mean", "peak"):
+        util.add_column(col, justify="right")
+    for kind, u in utilisation.items():
         if kind == "workforce":
             continue
         util.add_row(kind, f"{u['capacity']:,}", f"{u['in_use_end']:,}", f"{u['mean']:.2%}",
                      f"{u['peak']:.2%}")
-    w = report["utilisation"]["workforce"]
+    w = utilisation["workforce"]
     util.add_row("technicians", f"{w['technicians']:,}", f"{w['backlog_end']:,} waiting",
                  f"{w['busy_share']:.1%}", f"wait {w['queue_wait_hours_mean']:.1f} h")
-    console.print(util)
-    print_lifecycle(report, console)
+    return util
 
 
 # The metrics a replicated run shows on the terminal; every one is in summary.json.
