@@ -6,7 +6,8 @@ Replication r of a scenario keeps the scenario's seed and varies ``replication``
 ``sim.rng.stream`` derives every component's generator from (seed, replication, name),
 so replication r is the same run on any machine and under any executor. Jobs run in
 local processes (``concurrent.futures``) or on a dask.distributed cluster; both return
-the reports in replication order, so the summary is identical whichever ran them.
+the reports in replication order, so the summary is identical whichever ran them
+(a :class:`Runner`: one ``map`` each).
 
 Time-based metrics already skip the warm-up in the report itself (``sim.metrics``); the
 summary only aggregates.
@@ -22,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from om import OmsimError
 from om.errors import ReportError, UsageError
@@ -57,78 +58,115 @@ def run_job(job: Job) -> dict[str, Any]:
     return run_scenario(job.scenario, seed=job.seed, replication=job.replication).data
 
 
-def run_jobs(jobs: Sequence[Job], *, workers: int | None = None, executor: Executor = "local",
-             scheduler: str | None = None, progress: Progress | None = None
-             ) -> list[dict[str, Any]]:
+class Runner(Protocol):
+    """Where replications run: one ``map`` that yields (index, report) per job as each
+    finishes, in any order."""
+
+    def map(self, fn: Callable[[Job], dict[str, Any]], jobs: Sequence[Job]
+            ) -> Iterator[tuple[int, dict[str, Any]]]: ...
+
+
+class InProcess:
+    """Runs the jobs one after another in this process."""
+
+    def map(self, fn: Callable[[Job], dict[str, Any]], jobs: Sequence[Job]
+            ) -> Iterator[tuple[int, dict[str, Any]]]:
+        for index, job in enumerate(jobs):
+            yield index, fn(job)
+
+
+class ProcessPool:
+    """Runs the jobs in ``workers`` local processes (``concurrent.futures``)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def map(self, fn: Callable[[Job], dict[str, Any]], jobs: Sequence[Job]
+            ) -> Iterator[tuple[int, dict[str, Any]]]:
+        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+            futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+
+
+class DaskCluster:
+    """Submits the jobs to the dask.distributed scheduler at ``scheduler``
+    (``tcp://host:port``)."""
+
+    def __init__(self, scheduler: str | None) -> None:
+        if not scheduler:
+            raise OmsimError("executor 'dask' needs a scheduler: the address of a running "
+                             "dask.distributed scheduler, tcp://HOST:PORT")
+        self.scheduler = scheduler
+
+    def map(self, fn: Callable[[Job], dict[str, Any]], jobs: Sequence[Job]
+            ) -> Iterator[tuple[int, dict[str, Any]]]:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+
+        try:
+            client = Client(self.scheduler, timeout="10s")
+        except OSError as exc:
+            raise OmsimError(f"dask scheduler {self.scheduler}: cannot reach it "
+                             f"({exc})") from None
+        with client:
+            # pure=False: identical jobs are still separate replications to dask.
+            futures = client.map(fn, list(jobs), pure=False)
+            index = {f.key: i for i, f in enumerate(futures)}
+            for future in dask_completed(futures):
+                yield index[future.key], future.result()
+
+
+def runner_for(executor: Executor, workers: int | None, scheduler: str | None,
+               jobs: int) -> Runner:
+    """The runner an executor name asks for: local processes (default: one per CPU, at
+    most one per job; one runs in this process) or a dask cluster."""
+    if executor == "dask":
+        return DaskCluster(scheduler)
+    if executor == "local":
+        workers = min(workers or os.cpu_count() or 1, jobs) or 1
+        return InProcess() if workers == 1 else ProcessPool(workers)
+    raise OmsimError(f"executor: '{executor}' is not one of local, dask")
+
+
+def run_jobs(jobs: Sequence[Job], *, workers: int | None = None,
+             executor: Executor | Runner = "local", scheduler: str | None = None,
+             progress: Progress | None = None) -> list[dict[str, Any]]:
     """Run ``jobs`` and return their reports in the order of ``jobs``.
 
-    ``workers``: local processes (default: one per CPU, at most one per job); 1 runs
-    in this process. ``executor="dask"`` submits to the dask.distributed scheduler at
-    ``scheduler`` (``tcp://host:port``) instead.
+    ``executor`` is ``"local"`` (``workers`` processes), ``"dask"`` (the scheduler at
+    ``scheduler``) or a :class:`Runner` of your own.
     """
-    check_jobs(1, workers)
+    check_counts(1, workers)
+    runner = (runner_for(executor, workers, scheduler, len(jobs))
+              if isinstance(executor, str) else executor)
     for job in jobs:
         job.scenario.load_catalog()  # ship the parsed catalog; workers may not see the file
-    done = 0
     reports: list[dict[str, Any] | None] = [None] * len(jobs)
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
+    for done, (index, report) in enumerate(runner.map(run_job, jobs), 1):
+        reports[index] = report
         if progress is not None:
             progress(done, len(jobs))
-
-    if executor == "dask":
-        for index, report in _run_on_dask(jobs, scheduler):
-            reports[index] = report
-            tick()
-    elif executor == "local":
-        workers = min(workers or os.cpu_count() or 1, len(jobs)) or 1
-        if workers == 1:
-            for index, job in enumerate(jobs):
-                reports[index] = run_job(job)
-                tick()
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
-                for future in as_completed(futures):
-                    reports[futures[future]] = future.result()
-                    tick()
-    else:
-        raise OmsimError(f"executor: '{executor}' is not one of local, dask")
     return [r for r in reports if r is not None]
+
+
+def check_counts(replications: int, workers: int | None = None, least: int = 1,
+                 why: str = "", names: tuple[str, str] = ("replications", "workers")) -> None:
+    """Raise :class:`UsageError` unless ``replications`` (at least ``least``, for the
+    reason ``why``) and ``workers`` are in range; ``names`` are what the errors call
+    them. Call it before anything runs."""
+    if not least <= replications <= MAX_REPLICATIONS:
+        raise UsageError(f"{names[0]} {replications}: must be from {least} to "
+                         f"{MAX_REPLICATIONS:,}{why}")
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise UsageError(f"{names[1]} {workers}: must be from 1 to {MAX_WORKERS:,}")
 
 
 def check_jobs(replications: int, workers: int | None = None, least: int = 1,
                why: str = "") -> None:
-    """Raise :class:`UsageError` unless ``replications`` (at least ``least``, for the
-    reason ``why``) and ``workers`` are in range. Call it before anything runs."""
-    if not least <= replications <= MAX_REPLICATIONS:
-        raise UsageError(f"--replications {replications}: must be from {least} to "
-                         f"{MAX_REPLICATIONS:,}{why}")
-    if workers is not None and not 1 <= workers <= MAX_WORKERS:
-        raise UsageError(f"--workers {workers}: must be from 1 to {MAX_WORKERS:,}")
-
-
-def _run_on_dask(jobs: Sequence[Job], scheduler: str | None
-                 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    if not scheduler:
-        raise OmsimError("--executor dask needs --scheduler tcp://HOST:PORT (the address "
-                         "of a running dask.distributed scheduler)")
-    from distributed import Client
-    from distributed import as_completed as dask_completed
-
-    try:
-        client = Client(scheduler, timeout="10s")
-    except OSError as exc:
-        raise OmsimError(f"--scheduler {scheduler}: cannot reach the dask scheduler "
-                         f"({exc})") from None
-    with client:
-        # pure=False: identical jobs are still separate replications to dask.
-        futures = client.map(run_job, list(jobs), pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        for future in dask_completed(futures):
-            yield index[future.key], future.result()
+    """The command line's check of ``--replications`` and ``--workers`` (its wording;
+    the library's own is :func:`check_counts`)."""
+    check_counts(replications, workers, least, why, ("--replications", "--workers"))
 
 
 # -- the summary ---------------------------------------------------------------------------
@@ -275,11 +313,11 @@ class Replications:
 
 
 def replicate(scenario: Scenario, replications: int, *, seed: int | None = None,
-              workers: int | None = None, executor: Executor = "local",
+              workers: int | None = None, executor: Executor | Runner = "local",
               scheduler: str | None = None, progress: Progress | None = None) -> Replications:
     """Run ``replications`` independent replications of ``scenario`` (0 .. N-1)."""
-    check_jobs(replications, workers)
-    check_seed(seed)
+    check_counts(replications, workers)
+    check_seed(seed, "seed")
     seed = scenario.seed if seed is None else seed
     jobs = [Job(scenario, seed, r) for r in range(replications)]
     started = time.perf_counter()

@@ -19,7 +19,15 @@ from typing import Any
 import yaml
 
 from om import OmsimError
-from sim.replicate import Executor, Job, Progress, Replications, check_jobs, run_jobs
+from sim.replicate import (
+    Executor,
+    Job,
+    Progress,
+    Replications,
+    Runner,
+    check_counts,
+    run_jobs,
+)
 from sim.scenario import load_scenario
 
 DEFAULT_METRICS = ("fallout.rate", "cycle_time_hours.p90", "flow_through_rate",
@@ -57,11 +65,11 @@ def grid(axes: Sequence[Axis]) -> list[dict[str, Any]]:
 
 
 def run_sweep(scenario_path: Path, axes: Sequence[Axis], replications: int, *,
-              workers: int | None = None, executor: Executor = "local",
+              workers: int | None = None, executor: Executor | Runner = "local",
               scheduler: str | None = None, progress: Progress | None = None
               ) -> list[Replications]:
     """Run every grid point with ``replications`` replications; one result per point."""
-    check_jobs(replications, workers)
+    check_counts(replications, workers)
     points = grid(axes)
     scenarios = []
     for overrides in points:
@@ -85,7 +93,7 @@ def write_sweep(out_dir: Path, axes: Sequence[Axis], results: Sequence[Replicati
     known = set(results[0].summary.flat())
     for m in metrics:
         if m not in known:
-            raise OmsimError(f"--metric {m}: not a metric of the report (e.g. "
+            raise OmsimError(f"metric {m}: not a metric of the report (e.g. "
                              f"{', '.join(DEFAULT_METRICS)})")
     params = [a.path for a in axes]
     all_metrics = sorted(set().union(*(r.summary.flat() for r in results)))

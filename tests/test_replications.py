@@ -85,10 +85,10 @@ def test_dask_executor_gives_the_same_numbers(small_scenario):
 
 
 def test_dask_without_a_scheduler_is_a_clear_error(small_scenario):
-    """--executor dask without --scheduler says what is missing."""
+    """The dask executor without a scheduler address says what is missing."""
     from om import OmsimError
 
-    with pytest.raises(OmsimError, match="--scheduler"):
+    with pytest.raises(OmsimError, match="needs a scheduler: .* tcp://HOST:PORT"):
         replicate(small_scenario, 2, executor="dask")
 
 
