@@ -25,6 +25,7 @@ from faker import Faker
 from network_model import Network
 from om import Action, BillingStarted, OrderManager, ProductOrder, ProductOrderItem, State
 from om.inventory import Product
+from sim.churn import cease_item, submit
 from sim.rng import stream
 from sim.scenario import Arrival, Scenario
 
@@ -118,10 +119,8 @@ class Arrivals:
                                   self._free_address())
                  for i in range(arrival.sites)]
         customer = self._customer_name(company=segment != "b2c")
-        order = self.om.com.new_order(items, customer=customer, category=segment)
         label = f"{arrival.offering} (bulk)" if arrival.sites > 1 else arrival.offering
-        self.on_submit(order, label)
-        self.om.submit(order)
+        submit(self.om, items, customer, segment, label, self.on_submit)
 
     def _change(self, arrival: Arrival, product: Product, kind: str) -> None:
         offering, place, pid = product.offering, product.place, product.id
@@ -133,15 +132,13 @@ class Arrivals:
             items = [ProductOrderItem("1", Action.MODIFY, offering, place, product_id=pid,
                                       product_status=status)]
         elif kind == "cease":
-            items = [ProductOrderItem("1", Action.DELETE, offering, place, product_id=pid)]
+            items = [cease_item(product)]
         else:  # move: the new line first, then the old one goes
             items = [ProductOrderItem("1", Action.ADD, offering, self._free_address(),
                                       dict(product.characteristics)),
-                     ProductOrderItem("2", Action.DELETE, offering, place, product_id=pid,
-                                      after=("1",))]
-        order = self.om.com.new_order(items, customer=product.customer, category=kind)
-        self.on_submit(order, f"{offering} [{kind}]")
-        self.om.submit(order)
+                     cease_item(product, "2", after=("1",))]
+        submit(self.om, items, product.customer, kind, f"{offering} [{kind}]",
+               self.on_submit)
 
     def _customer(self, offering: str, kind: str, rng: random.Random) -> Product | None:
         """A random product of ``offering`` in the status ``kind`` acts on; closed

@@ -15,6 +15,7 @@ from typing import Any
 import simpy
 
 from om import Action, BillingStarted, OrderManager, ProductOrder, ProductOrderItem
+from om.inventory import Product
 from sim.scenario import Scenario
 
 DAY_S = 86400.0
@@ -52,12 +53,25 @@ class Churn:
         if product is None or product.status != "active" or product_id in self.ceasing:
             return None
         self.ceasing.add(product_id)
-        item = ProductOrderItem("1", Action.DELETE, product.offering, product.place,
-                                product_id=product_id)
-        order = self.om.com.new_order([item], customer=product.customer, category=CEASE)
-        self.on_submit(order, f"{product.offering} [{CEASE}]")
-        self.om.submit(order)
-        return order
+        return submit(self.om, [cease_item(product)], product.customer, CEASE,
+                      f"{product.offering} [{CEASE}]", self.on_submit)
+
+
+def cease_item(product: Product, item_id: str = "1", after: tuple[str, ...] = ()
+               ) -> ProductOrderItem:
+    """The order item that ceases ``product`` (``after``: the items it waits for)."""
+    return ProductOrderItem(item_id, Action.DELETE, product.offering, product.place,
+                            product_id=product.id, after=after)
+
+
+def submit(om: OrderManager, items: list[ProductOrderItem], customer: str, category: str,
+           label: str, on_submit: Callable[[ProductOrder, str], None]) -> ProductOrder:
+    """Make an order of ``items``, tell ``on_submit`` (metrics: ``label`` is how the
+    report groups it) and submit it."""
+    order = om.com.new_order(items, customer=customer, category=category)
+    on_submit(order, label)
+    om.submit(order)
+    return order
 
 
 def drain(env: simpy.Environment, churn: Churn, in_flight: Callable[[], int],
