@@ -9,6 +9,7 @@ in this one session, so they are what the table judges.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -78,92 +79,156 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 HEADER = ("benchmark", "measured", "target", "verdict")
 Row = tuple[str, str, str, str]
+Values = dict[str, float]
+SEC = f"{CLOCK_NAME} s"
+MIB, GIB = 2**20, 2**30
 
 
-def _verdict(ok: bool, ratio_to_target: float | None = None) -> str:
-    if ok:
-        return "met"
-    return "MISSED" if ratio_to_target is None else f"MISSED ({ratio_to_target:.2f}x of target)"
+@dataclass(frozen=True)
+class Line:
+    """One line of the table, declared: the figures it needs, how it shows them, and
+    its target, if it has one: ``ratio`` says how far the figures are towards it (met
+    at 1.0 or more; a miss shows the ratio)."""
+
+    name: str
+    needs: tuple[str, ...]
+    show: Callable[[Values], str]
+    target: str = ""
+    ratio: Callable[[Values], float] | None = None
+    verdict: str = ""  # for a line without a ratio (a reference) or a note after one
+
+    def row(self, v: Values) -> Row:
+        if self.ratio is None:
+            return (self.name, self.show(v), self.target, self.verdict)
+        r = self.ratio(v)
+        met = "met" if r >= 1 else f"MISSED ({r:.2f}x of target)"
+        return (self.name, self.show(v), self.target, met + self.verdict)
+
+
+def _per_s(v: Values) -> float:
+    return v["engine.orders"] / v["engine.seconds"]
+
+
+def _bare_rate(v: Values) -> float:
+    return v["bare.events"] / v["bare.seconds"]
+
+
+def _mmc(v: Values, name: str) -> float:
+    return v[f"mmc.{name}.customers"] / v[f"mmc.{name}.seconds"]
+
+
+def _mmc_line(name: str, label: str) -> Line:
+    return Line(f"{label}: customers per {SEC}", (f"mmc.{name}.customers",),
+                lambda v: f"{_mmc(v, name):,.0f}")
+
+
+ENGINE = ("engine.orders", "engine.events", "engine.seconds")
+MMC = {"bare": ("mmc.bare.customers",), "ciw": ("mmc.ciw.customers",),
+       "omsim": ("mmc.omsim.customers",)}
+
+# The fixed lines, in table order.
+LINES = [
+    Line("engine: product orders (baseline x10, 30 d)", ENGINE,
+         lambda v: f"{v['engine.orders']:,.0f}"),
+    Line(f"engine: {SEC} (build + simulate + report)", ENGINE,
+         lambda v: f"{v['engine.build_s']:.1f} + {v['engine.simulate_s']:.1f} + "
+                   f"{v['engine.report_s']:.1f}"),
+    Line("engine: SimPy events per order", ENGINE,
+         lambda v: f"{v['engine.events'] / v['engine.orders']:.1f}"),
+    Line(f"engine: SimPy events per {SEC} (simulate)", ENGINE,
+         lambda v: f"{v['engine.events'] / v['engine.simulate_s']:,.0f}"),
+    Line(f"engine: product orders per {SEC}", ENGINE, lambda v: f"{_per_s(v):,.0f}",
+         ">= 3,000", lambda v: _per_s(v) / 3000),
+    Line(f"bare SimPy timeout loop: events per {SEC}", ("bare.events",),
+         lambda v: f"{_bare_rate(v):,.0f}"),
+    Line("engine events/s as a share of bare loop's", ("bare.events", "engine.events"),
+         lambda v: f"{v['engine.events'] / v['engine.simulate_s'] / _bare_rate(v):.2f}x",
+         ">= 0.50x", lambda v: v["engine.events"] / v["engine.simulate_s"] / _bare_rate(v) / 0.5),
+    _mmc_line("bare", "bare SimPy M/M/c"),
+    _mmc_line("ciw", "Ciw M/M/c"),
+    _mmc_line("omsim", "omsim Erlang C"),
+    Line("Ciw / bare SimPy M/M/c", MMC["ciw"] + MMC["bare"],
+         lambda v: f"{_mmc(v, 'ciw') / _mmc(v, 'bare'):.2f}x", "(about 0.45x)",
+         verdict="reference"),
+    Line("omsim Erlang C / Ciw", MMC["omsim"] + MMC["ciw"],
+         lambda v: f"{_mmc(v, 'omsim') / _mmc(v, 'ciw'):.2f}x", ">= 1.00x",
+         lambda v: _mmc(v, "omsim") / _mmc(v, "ciw")),
+    Line("omsim Erlang C / bare SimPy M/M/c", MMC["omsim"] + MMC["bare"],
+         lambda v: f"{_mmc(v, 'omsim') / _mmc(v, 'bare'):.2f}x"),
+]
+
+
+def _memory_lines(n: int) -> list[Line]:
+    """Memory held per in-flight order, and the total at 100 k orders or more."""
+    per = f"memory.{n}.bytes_per_order"
+    lines = [Line(f"memory: bytes per in-flight order ({n:,} in flight)", (per,),
+                  lambda v: f"{v[per]:,.0f}", "<= 10,240", lambda v: 10240 / v[per])]
+    if n >= 100_000:
+        total = f"memory.{n}.bytes"
+        lines.append(Line(f"memory: {n:,} orders in flight, total", (total,),
+                          lambda v: f"{v[total] / MIB:,.0f} MiB", "< 1 GiB",
+                          lambda v: GIB / v[total]))
+    return lines
+
+
+def _scale_lines(sizes: list[int]) -> list[Line]:
+    """Time per size (1 M orders has a target), then growth per order, and a projection
+    to 1 M orders when that was not measured."""
+    def seconds(v: Values, n: int) -> float:
+        return v[f"scale.{n}.seconds"]
+
+    def per_order(v: Values, n: int) -> float:
+        return seconds(v, n) / v[f"scale.{n}.orders"]
+
+    lines = []
+    for n in sizes:
+        big = n >= 1_000_000
+        lines.append(Line(f"scale: {n:,} orders, {SEC} (orders per {SEC})", (),
+                          lambda v, n=n: f"{seconds(v, n):,.1f} "
+                                         f"({v[f'scale.{n}.orders'] / seconds(v, n):,.0f})",
+                          "< 360 s" if big else "",
+                          (lambda v, n=n: 360 / seconds(v, n)) if big else None))
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        lines.append(Line(f"scale: {SEC} per order at {large:,} / at {small:,}", (),
+                          lambda v: f"{per_order(v, large) / per_order(v, small):.2f}x",
+                          "<= 1.20x (linear)",
+                          lambda v: 1.2 / (per_order(v, large) / per_order(v, small))))
+        if 1_000_000 not in sizes:
+            lines.append(Line(f"scale: 1,000,000 orders, projected {SEC}", (),
+                              lambda v: f"{1_000_000 * per_order(v, large):,.0f}", "< 360 s",
+                              lambda v: 360 / (1_000_000 * per_order(v, large)),
+                              " (set OMSIM_BENCH_1M=1 to measure)"))
+    return lines
+
+
+REPLICATIONS = ("replications.1.wall_s", "replications.2.wall_s")
+REPLICATION_LINES = [
+    Line("replications: {jobs} on 1 process, wall s", REPLICATIONS,
+         lambda v: f"{v['replications.1.wall_s']:.1f}"),
+    Line("replications: {jobs} on 2 processes, wall s", REPLICATIONS,
+         lambda v: f"{v['replications.2.wall_s']:.1f}"),
+    Line("replications: speed-up of 2 processes over 1", REPLICATIONS,
+         lambda v: f"{v['replications.1.wall_s'] / v['replications.2.wall_s']:.2f}x",
+         ">= 1.80x", lambda v: v["replications.1.wall_s"] / v["replications.2.wall_s"] / 1.8),
+]
+
+
+def _sizes(v: Values, family: str, suffix: str) -> list[int]:
+    return sorted(int(k.split(".")[1]) for k in v
+                  if k.startswith(f"{family}.") and k.endswith(suffix))
 
 
 def summary_rows(f: Figures) -> list[Row]:
     """The table: raw figures first, then each ratio with its target and verdict."""
-    sec = f"{CLOCK_NAME} s"
-    rows: list[Row] = [("clock of single-process figures", sec,
-                        "", "OMSIM_BENCH_CLOCK=wall for wall time")]
     v = f.values
-    if "engine.orders" in v:
-        orders, events = v["engine.orders"], v["engine.events"]
-        per_s = orders / v["engine.seconds"]
-        rows += [
-            ("engine: product orders (baseline x10, 30 d)", f"{orders:,.0f}", "", ""),
-            (f"engine: {sec} (build + simulate + report)",
-             f"{v['engine.build_s']:.1f} + {v['engine.simulate_s']:.1f} + "
-             f"{v['engine.report_s']:.1f}", "", ""),
-            ("engine: SimPy events per order", f"{events / orders:.1f}", "", ""),
-            (f"engine: SimPy events per {sec} (simulate)",
-             f"{events / v['engine.simulate_s']:,.0f}", "", ""),
-            (f"engine: product orders per {sec}", f"{per_s:,.0f}", ">= 3,000",
-             _verdict(per_s >= 3000, per_s / 3000)),
-        ]
-    if "bare.events" in v:
-        bare_rate = v["bare.events"] / v["bare.seconds"]
-        rows.append((f"bare SimPy timeout loop: events per {sec}", f"{bare_rate:,.0f}", "", ""))
-        if "engine.events" in v:
-            share = v["engine.events"] / v["engine.simulate_s"] / bare_rate
-            rows.append(("engine events/s as a share of bare loop's", f"{share:.2f}x",
-                         ">= 0.50x", _verdict(share >= 0.5, share / 0.5)))
-    mmc = {name: v[f"mmc.{name}.customers"] / v[f"mmc.{name}.seconds"]
-           for name in ("bare", "ciw", "omsim") if f"mmc.{name}.customers" in v}
-    labels = {"bare": "bare SimPy M/M/c", "ciw": "Ciw M/M/c", "omsim": "omsim Erlang C"}
-    for name, rate in mmc.items():
-        rows.append((f"{labels[name]}: customers per {sec}", f"{rate:,.0f}", "", ""))
-    if "ciw" in mmc and "bare" in mmc:
-        rows.append(("Ciw / bare SimPy M/M/c", f"{mmc['ciw'] / mmc['bare']:.2f}x",
-                     "(about 0.45x)", "reference"))
-    if "omsim" in mmc and "ciw" in mmc:
-        share = mmc["omsim"] / mmc["ciw"]
-        rows.append(("omsim Erlang C / Ciw", f"{share:.2f}x", ">= 1.00x",
-                     _verdict(share >= 1.0, share)))
-    if "omsim" in mmc and "bare" in mmc:
-        rows.append(("omsim Erlang C / bare SimPy M/M/c",
-                     f"{mmc['omsim'] / mmc['bare']:.2f}x", "", ""))
-    for n in sorted(int(k.split(".")[1]) for k in v if k.startswith("memory.")
-                    and k.endswith(".bytes_per_order")):
-        per = v[f"memory.{n}.bytes_per_order"]
-        rows.append((f"memory: bytes per in-flight order ({n:,} in flight)",
-                     f"{per:,.0f}", "<= 10,240", _verdict(per <= 10240, 10240 / per)))
-        if n >= 100_000:
-            total = v[f"memory.{n}.bytes"]
-            rows.append((f"memory: {n:,} orders in flight, total", f"{total / 2**20:,.0f} MiB",
-                         "< 1 GiB", _verdict(total < 2**30, 2**30 / total)))
-    sizes = sorted(int(k.split(".")[1]) for k in v if k.startswith("scale.")
-                   and k.endswith(".orders"))
-    for n in sizes:
-        orders, wall = v[f"scale.{n}.orders"], v[f"scale.{n}.seconds"]
-        rows.append((f"scale: {n:,} orders, {sec} (orders per {sec})",
-                     f"{wall:,.1f} ({orders / wall:,.0f})",
-                     "< 360 s" if n >= 1_000_000 else "", ""))
-        if n >= 1_000_000:
-            rows[-1] = rows[-1][:3] + (_verdict(wall < 360, 360 / wall),)
-    if len(sizes) >= 2:
-        small, large = sizes[0], sizes[-1]
-        per_small = v[f"scale.{small}.seconds"] / v[f"scale.{small}.orders"]
-        per_large = v[f"scale.{large}.seconds"] / v[f"scale.{large}.orders"]
-        growth = per_large / per_small
-        rows.append((f"scale: {sec} per order at {large:,} / at {small:,}", f"{growth:.2f}x",
-                     "<= 1.20x (linear)", _verdict(growth <= 1.2, 1.2 / growth)))
-        if 1_000_000 not in sizes:
-            projected = 1_000_000 * per_large
-            rows.append((f"scale: 1,000,000 orders, projected {sec}", f"{projected:,.0f}",
-                         "< 360 s", _verdict(projected < 360, 360 / projected)
-                         + " (set OMSIM_BENCH_1M=1 to measure)"))
-    if "replications.1.wall_s" in v and "replications.2.wall_s" in v:
-        speedup = v["replications.1.wall_s"] / v["replications.2.wall_s"]
-        rows.append((f"replications: {v['replications.jobs']:.0f} on 1 process, wall s",
-                     f"{v['replications.1.wall_s']:.1f}", "", ""))
-        rows.append((f"replications: {v['replications.jobs']:.0f} on 2 processes, wall s",
-                     f"{v['replications.2.wall_s']:.1f}", "", ""))
-        rows.append(("replications: speed-up of 2 processes over 1", f"{speedup:.2f}x",
-                     ">= 1.80x", _verdict(speedup >= 1.8, speedup / 1.8)))
+    lines = [*LINES, *(line for n in _sizes(v, "memory", ".bytes_per_order")
+                       for line in _memory_lines(n)),
+             *_scale_lines(_sizes(v, "scale", ".orders")), *REPLICATION_LINES]
+    rows: list[Row] = [("clock of single-process figures", SEC, "",
+                        "OMSIM_BENCH_CLOCK=wall for wall time")]
+    for line in lines:
+        if all(k in v for k in line.needs):
+            name = line.name.format(jobs=f"{v.get('replications.jobs', 0):.0f}")
+            rows.append((name, *line.row(v)[1:]))
     return rows
