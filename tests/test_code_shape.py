@@ -1,0 +1,79 @@
+"""Small rooms stay small: no function outside the tests is longer than 50 lines or has
+a cyclomatic complexity above 12 (ruff's mccabe rule C901), across the whole code base."""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+PACKAGES = ("network_model", "om", "sim", "benchmarks")
+MAX_LINES = 50
+MAX_COMPLEXITY = 12
+
+# Issue 11, part B: files whose long or tangled functions are split by the re-layout of
+# sim/ (the live service and the command line). Remove a file here once it is within
+# the limits; the last test below says when.
+PENDING_ISSUE_11 = {
+    "sim/cli.py": "_parser, _with_confidence (the gate loop belongs in the library)",
+    "sim/tmf_api.py": "create_app (one router per TMF resource)",
+    "sim/live.py": "LiveService._apply and _build (request kinds as a handler table)",
+    "sim/store.py": "Store.write",
+}
+
+
+def _sources() -> list[Path]:
+    return sorted(p for package in PACKAGES for p in (REPO / package).rglob("*.py"))
+
+
+def _long_functions() -> dict[str, list[str]]:
+    """Per file (relative path), ``name (n lines)`` of each function over MAX_LINES."""
+    out: dict[str, list[str]] = {}
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+                if lines > MAX_LINES:
+                    out.setdefault(path.relative_to(REPO).as_posix(), []).append(
+                        f"{node.name} ({lines} lines)")
+    return out
+
+
+def _complex_functions() -> dict[str, list[str]]:
+    """Per file, ruff's C901 message for each function over MAX_COMPLEXITY."""
+    exe = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    proc = subprocess.run(
+        [exe, "check", "--no-cache", "--select", "C901", "--output-format", "json",
+         "--config", f"lint.mccabe.max-complexity={MAX_COMPLEXITY}", *PACKAGES],
+        capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode in (0, 1), proc.stderr
+    out: dict[str, list[str]] = {}
+    for finding in json.loads(proc.stdout):
+        where = Path(finding["filename"]).resolve().relative_to(REPO).as_posix()
+        out.setdefault(where, []).append(finding["message"])
+    return out
+
+
+def test_no_function_is_longer_than_50_lines():
+    """A function that does not fit on a screen has a second job to give away."""
+    found = {f: names for f, names in _long_functions().items() if f not in PENDING_ISSUE_11}
+    assert not found, found
+
+
+def test_no_function_is_more_complex_than_12():
+    """Cyclomatic complexity above 12 means too many paths to test one by one."""
+    found = {f: m for f, m in _complex_functions().items() if f not in PENDING_ISSUE_11}
+    assert not found, found
+
+
+def test_the_pending_list_only_names_files_still_over_the_limits():
+    """The allow-list shrinks as part B splits its functions: a file that is within the
+    limits again must leave it, so that it stays there."""
+    over = {**_long_functions(), **_complex_functions()}
+    done = sorted(f for f in PENDING_ISSUE_11 if f not in over)
+    assert not done, f"within the limits now, remove from PENDING_ISSUE_11: {done}"
