@@ -1,14 +1,29 @@
-"""Shared fixtures: small scenarios that run in a fraction of a second."""
+"""Shared fixtures and builders: small scenarios that run in a fraction of a second, an
+order manager on a two-port network for the layer tests, reports without wall time."""
 
 from __future__ import annotations
 
 import copy
+import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
+import simpy
 import yaml
 
+from network_model import Network, NetworkSize, generate_network
+from om import (
+    BillingStarted,
+    EventBus,
+    FakeSouthbound,
+    FalloutRaised,
+    OrderManager,
+    StateChanged,
+    load_catalog,
+)
+from om.fallout import FalloutQueue
 from sim.scenario import Scenario, scenario_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,3 +68,46 @@ def write_yaml(tmp_path: Path):
         path.write_text(yaml.safe_dump(data, sort_keys=False))
         return path
     return write
+
+
+def without_wall_time(data: Any) -> str:
+    """The JSON text of a report (or a list of them) without ``sim.wall_seconds``, the
+    one field that varies from run to run: what determinism compares, byte for byte."""
+    copied = json.loads(json.dumps(data))
+    for report in copied if isinstance(copied, list) else [copied]:
+        report["sim"].pop("wall_seconds")
+    return json.dumps(copied)
+
+
+# One exchange, one OLT with two PON ports, one BNG; the last address is served by no port.
+TWO_PORTS = NetworkSize(exchanges=1, olts_per_exchange=1, line_cards_per_olt=1,
+                        pon_ports_per_line_card=2, bngs=1, unserviceable_addresses=1)
+
+
+class OrderManagerUnderTest(NamedTuple):
+    env: simpy.Environment
+    net: Network
+    sb: Any  # the test southbound
+    om: OrderManager
+    log: list[Any]  # the events of the logged kinds, in order
+
+
+def order_manager(southbound: Callable[[simpy.Environment], Any] = FakeSouthbound, *,
+                  catalog: Any = None,
+                  logged: Iterable[type] = (StateChanged, FalloutRaised, BillingStarted),
+                  fallout_queue: Callable[[simpy.Environment, EventBus], FalloutQueue]
+                  | None = None, **options: Any) -> OrderManagerUnderTest:
+    """COM, SOM and ROM over the TWO_PORTS network with ``southbound(env)`` standing in
+    for the elements. ``options`` go to :class:`OrderManager` (policies, rng,
+    on_item_failure); ``fallout_queue(env, bus)`` builds the operations team."""
+    env = simpy.Environment()
+    net = generate_network(TWO_PORTS, 1)
+    bus = EventBus()
+    sb = southbound(env)
+    queue = fallout_queue(env, bus) if fallout_queue is not None else None
+    om = OrderManager(env, catalog or load_catalog(CATALOG), net, sb, bus,
+                      fallout_queue=queue, **options)
+    log: list[Any] = []
+    for kind in logged:
+        bus.subscribe(kind, log.append)
+    return OrderManagerUnderTest(env, net, sb, om, log)

@@ -3,32 +3,23 @@ compensation, order policy, and the scenario library's dominant causes."""
 
 from __future__ import annotations
 
-import json
 import math
 import random
 
 import pytest
-import simpy
 
-from network_model import NetworkSize, generate_network
 from om import (
     Action,
-    EventBus,
     FalloutCause,
-    OrderManager,
     ProductOrderItem,
     SouthboundError,
     State,
-    load_catalog,
 )
 from om.events import ManualTouch, RetryMade
 from om.fallout import FalloutQueue, RetryPolicy
 from sim.harness import build_run, run_scenario
 from sim.scenario import load_scenario
-from tests.conftest import CATALOG, SCENARIOS, small_dict
-
-SIZE = NetworkSize(exchanges=1, olts_per_exchange=1, line_cards_per_olt=1,
-                   pon_ports_per_line_card=2, bngs=1)
+from tests.conftest import SCENARIOS, order_manager, small_dict, without_wall_time
 
 
 class ScriptedSouthbound:
@@ -60,17 +51,14 @@ class ScriptedSouthbound:
 
 
 def _manager(script, policies=None, queue=False, on_item_failure="partial", fix=1.0):
-    env = simpy.Environment()
-    net = generate_network(SIZE, 1)
-    bus = EventBus()
-    sb = ScriptedSouthbound(env, script)
-    fq = FalloutQueue(env, bus, 1, lambda: 600.0, fix, random.Random(1)) if queue else None
-    om = OrderManager(env, load_catalog(CATALOG), net, sb, bus, policies, fq,
-                      random.Random(2), on_item_failure)
-    log: list = []
-    bus.subscribe(RetryMade, log.append)
-    bus.subscribe(ManualTouch, log.append)
-    return env, net, sb, om, log
+    """Elements scripted by ``script``; ``queue``: one engineer who takes 10 minutes and
+    fixes with probability ``fix``. Logs retries and manual touches."""
+    def operations(env, bus):
+        return FalloutQueue(env, bus, 1, lambda: 600.0, fix, random.Random(1))
+    return order_manager(lambda env: ScriptedSouthbound(env, script),
+                         logged=(RetryMade, ManualTouch), policies=policies,
+                         fallout_queue=operations if queue else None, rng=random.Random(2),
+                         on_item_failure=on_item_failure)
 
 
 def _submit(om, net, offering="SuperFibre 200 Home"):
@@ -204,12 +192,8 @@ def test_fault_scenario_produces_its_dominant_cause(name):
 def test_same_seed_same_report_with_faults():
     """Determinism holds with faults, retries and the fallout queue on."""
     scenario = load_scenario(SCENARIOS / "netconf_timeouts.yaml")
-
-    def strip(r):
-        d = json.loads(json.dumps(r.data))
-        d["sim"].pop("wall_seconds")
-        return json.dumps(d, sort_keys=True)
-    assert strip(run_scenario(scenario)) == strip(run_scenario(scenario))
+    first, again = run_scenario(scenario).data, run_scenario(scenario).data
+    assert without_wall_time(first) == without_wall_time(again)
 
 
 def test_link_cut_makes_olts_behind_it_unreachable(write_yaml):
@@ -237,9 +221,25 @@ def test_bad_fault_names_the_field(write_yaml, fault, field):
         run.env.run(until=1)
 
 
-def test_policy_without_timeout_waits_forever():
-    """A policy with an infinite timeout (install visits) never times out."""
-    assert not RetryPolicy(attempts=2, timeout_s=math.inf, backoff_s=0).has_timeout
+@pytest.mark.parametrize("timeout_s", [math.inf, 60.0])
+def test_policy_without_timeout_waits_forever(timeout_s):
+    """A policy with an infinite timeout (install visits) waits for an answer however
+    late it comes: no timeout, no retry. The same late answer under a 60 s timeout is
+    given up on."""
+    def script(item, attempt):  # the visit answers after 10,000 s, on every try
+        return "lost" if item.rfs == "RFS_FibreInstall" else "ok"
+    policy = RetryPolicy(attempts=2, timeout_s=timeout_s, backoff_s=0)
+    env, net, sb, om, log = _manager(script, {"workforce": policy})
+    order = _submit(om, net)
+    env.run()
+    visit = order.service_order.items[0].resource_order.items[1]
+    if timeout_s == math.inf:
+        assert not policy.has_timeout
+        assert order.state is State.COMPLETED and order.fallout_cause is None
+        assert visit.attempts == 1 and not log and env.now > 10_000
+    else:
+        assert order.state is State.FAILED and order.fallout_cause == "timeout"
+        assert visit.attempts == 2
 
 
 def test_cancel_is_accepted_after_a_no_show(write_yaml):

@@ -6,28 +6,22 @@ from __future__ import annotations
 import random
 
 import pytest
-import simpy
 
-from network_model import NetworkSize, generate_network
 from om import (
     Action,
     BillingStarted,
     FakeSouthbound,
     FalloutCause,
     FalloutRaised,
-    OrderManager,
     ProductOrderItem,
     State,
     StateChanged,
-    load_catalog,
 )
 from om.approvals import ApproverPool
 from om.catalog import catalog_from_dict
 from om.events import ApprovalDecided, JeopardyRaised, SlaBreached
-from tests.conftest import CATALOG
+from tests.conftest import CATALOG, order_manager
 
-SIZE = NetworkSize(exchanges=1, olts_per_exchange=1, line_cards_per_olt=1,
-                   pon_ports_per_line_card=2, bngs=1, unserviceable_addresses=1)
 DAY_S = 86400.0
 HOME = "SuperFibre 200 Home"
 SITE = "Enterprise Connect Site"
@@ -48,16 +42,11 @@ class VisitingSouthbound(FakeSouthbound):
         self.activated.append(item.key)
 
 
-def _manager(catalog=None, verdict=lambda item: None):
-    env = simpy.Environment()
-    net = generate_network(SIZE, 1)
-    sb = VisitingSouthbound(env, verdict, 5.0)
-    om = OrderManager(env, catalog or load_catalog(CATALOG), net, sb)
-    log: list = []
-    for kind in (StateChanged, FalloutRaised, BillingStarted, JeopardyRaised, SlaBreached,
-                 ApprovalDecided):
-        om.bus.subscribe(kind, log.append)
-    return env, net, sb, om, log
+def _manager(catalog=None, verdict=lambda item: None, **options):
+    """Elements that answer in 5 s and technicians who come a day later."""
+    return order_manager(lambda env: VisitingSouthbound(env, verdict, 5.0), catalog=catalog,
+                         logged=(StateChanged, FalloutRaised, BillingStarted, JeopardyRaised,
+                                 SlaBreached, ApprovalDecided), **options)
 
 
 def _submit(om, *items, customer="Ada"):
@@ -323,13 +312,10 @@ def test_cancel_while_held_in_fallout_queue_releases_everything():
     """An item waiting in the fallout work queue is stopped by a cancellation at once."""
     from om.fallout import FalloutQueue
 
-    env = simpy.Environment()
-    net = generate_network(SIZE, 1)
-    sb = VisitingSouthbound(env, lambda i: FalloutCause.ELEMENT_ERROR
-                            if i.rfs == "RFS_GponAccess" else None, 5.0)
-    om = OrderManager(env, load_catalog(CATALOG), net, sb)
-    om.rom.fallout_queue = FalloutQueue(env, om.bus, 1, lambda: 3 * DAY_S, 1.0,
-                                        random.Random(1))
+    env, net, sb, om, log = _manager(
+        verdict=lambda i: FalloutCause.ELEMENT_ERROR if i.rfs == "RFS_GponAccess" else None,
+        fallout_queue=lambda env, bus: FalloutQueue(env, bus, 1, lambda: 3 * DAY_S, 1.0,
+                                                    random.Random(1)))
     order = _submit(om, ProductOrderItem("1", Action.ADD, HOME, net.addresses[0].id))
     env.run(until=3600)
     ont = order.service_order.items[0].resource_order.items[0]

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import simpy
-
-from network_model import NetworkSize, generate_network
 from om import (
     Action,
     BillingStarted,
     FakeSouthbound,
     FalloutCause,
     FalloutRaised,
-    OrderManager,
     ProductOrderItem,
     State,
     StateChanged,
-    load_catalog,
 )
-from tests.conftest import CATALOG
-
-SIZE = NetworkSize(exchanges=1, olts_per_exchange=1, line_cards_per_olt=1,
-                   pon_ports_per_line_card=2, bngs=1, unserviceable_addresses=1)
+from tests.conftest import order_manager
 
 
 def _manager(verdict=lambda item: None, delay_s=10.0):
-    env = simpy.Environment()
-    net = generate_network(SIZE, 1)
-    sb = FakeSouthbound(env, verdict, delay_s)
-    om = OrderManager(env, load_catalog(CATALOG), net, sb)
-    log: list = []
-    om.bus.subscribe(StateChanged, log.append)
-    om.bus.subscribe(FalloutRaised, log.append)
-    om.bus.subscribe(BillingStarted, log.append)
-    return env, net, sb, om, log
+    """Elements that answer after ``delay_s``, refusing as ``verdict`` says."""
+    return order_manager(lambda env: FakeSouthbound(env, verdict, delay_s))
 
 
 def _order(om, net, offering="SuperFibre 200 Home", n=1, place=None):

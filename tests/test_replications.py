@@ -11,21 +11,14 @@ from sim.cli import main
 from sim.replicate import Summary, load_run_dir, metric_values, replicate
 from sim.stats import Estimate
 from sim.sweep import grid, parse_set, run_sweep, write_sweep
-from tests.conftest import small_dict
-
-
-def _without_wall(reports):
-    out = json.loads(json.dumps(reports))
-    for r in out:
-        r["sim"].pop("wall_seconds")
-    return out
+from tests.conftest import small_dict, without_wall_time
 
 
 def test_replications_differ_and_reproduce(small_scenario):
     """Replications are independent runs, and rerunning them gives the same reports."""
     first = replicate(small_scenario, 3, workers=1)
     again = replicate(small_scenario, 3, workers=1)
-    assert _without_wall(first.reports) == _without_wall(again.reports)
+    assert without_wall_time(first.reports) == without_wall_time(again.reports)
     assert [r["replication"] for r in first.reports] == [0, 1, 2]
     assert {r["seed"] for r in first.reports} == {small_scenario.seed}
     submitted = [r["orders"]["submitted"] for r in first.reports]
@@ -61,7 +54,7 @@ def test_process_pool_gives_the_same_numbers(small_scenario):
     """Local processes and the in-process loop return identical reports, in order."""
     serial = replicate(small_scenario, 4, workers=1)
     pooled = replicate(small_scenario, 4, workers=2)
-    assert _without_wall(serial.reports) == _without_wall(pooled.reports)
+    assert without_wall_time(serial.reports) == without_wall_time(pooled.reports)
     assert serial.summary.flat() == pooled.summary.flat()
 
 
@@ -81,7 +74,7 @@ def test_dask_executor_gives_the_same_numbers(small_scenario):
         on_dask = replicate(small_scenario, 3, executor="dask",
                             scheduler=cluster.scheduler_address)
     local = replicate(small_scenario, 3, workers=2)
-    assert _without_wall(on_dask.reports) == _without_wall(local.reports)
+    assert without_wall_time(on_dask.reports) == without_wall_time(local.reports)
 
 
 def test_dask_without_a_scheduler_is_a_clear_error(small_scenario):
