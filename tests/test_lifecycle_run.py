@@ -62,7 +62,8 @@ def test_every_order_type_runs_and_is_conserved(lifecycle_run):
 
 def test_inventories_match_network_after_every_order_type(lifecycle_run):
     """Resources == inventory, elements hold exactly what is active, closed products
-    hold nothing, even after ceases, moves and cancellations."""
+    hold nothing and suspended ones keep theirs, even after ceases, moves and
+    cancellations."""
     run, report = lifecycle_run
     om = run.om
     allocated = Counter((p.name, s) for p in om.network.all_pools() for s in p.allocated())
@@ -77,8 +78,14 @@ def test_inventories_match_network_after_every_order_type(lifecycle_run):
             assert product.order_item not in owners
             assert all(om.services.services[s].state == "terminated"
                        for s in product.service_ids)
+        if product.status == "suspended":  # service off, line kept for the resume
+            assert owners[product.order_item] > 0
+            assert all(om.services.services[s].state == "inactive"
+                       for s in product.service_ids)
+    # Both kinds occur (8 days of 4 ceases and 3 suspends a day, 3 resumes: about 40
+    # terminated and 8 suspended at the end; none at all would take a broken flow).
     statuses = Counter(p.status for p in om.products.products.values())
-    assert statuses["terminated"] > 0 and statuses["suspended"] >= 0
+    assert statuses["terminated"] > 0 and statuses["suspended"] > 0
 
 
 def test_modify_changes_only_the_speed(lifecycle_run):
@@ -116,15 +123,19 @@ def test_trace_and_impact_from_the_report(lifecycle_run, tmp_path, capsys):
 
 
 def test_bulk_enterprise_report_separates_bulk_from_b2c():
-    """bulk_enterprise.yaml: the 500-site order's sites and cycle time stand apart."""
+    """bulk_enterprise.yaml: the 500-site order's sites and cycle time stand apart, and
+    it ends partial (README), its failed sites listed: 2 % of the address database is
+    served by no PON port, so about 10 of its 500 sites fail (none would have a chance
+    of e**-10)."""
     report = run_scenario(load_scenario(SCENARIOS / "bulk_enterprise.yaml")).data
     [bulk] = report["bulk_orders"]
-    assert bulk["sites"] == 500
-    assert bulk["completed_sites"] + bulk["failed_sites"] + bulk["open_sites"] == 500
+    assert bulk["sites"] == 500 and bulk["open_sites"] == 0
+    assert bulk["completed_sites"] + bulk["failed_sites"] == 500
     assert bulk["completed_sites"] > 400
+    assert bulk["state"] == "partial" and bulk["failed_sites"] > 0
     assert len(bulk["failed_site_places"]) == bulk["failed_sites"]
-    if bulk["state"] in ("completed", "partial"):
-        assert bulk["cycle_time_hours"] > 24
+    # Approval (hours), appointments 1 to 5 days out, 500 visits among B2C installs.
+    assert bulk["cycle_time_hours"] > 24
     assert report["approvals"]["decided"] == 1  # the large-order rule
     assert report["segments"]["b2c"]["n"] > 1000
     assert report["sla"]["by_offering"][HOME]["attainment"] is not None
