@@ -107,15 +107,26 @@ def test_baseline_catches_a_regression(write_yaml, tmp_path, capsys):
 
 
 def test_baseline_ignores_noise(write_yaml, tmp_path):
-    """The same scenario under other random streams (another seed) is not a regression."""
+    """The same scenario under other random streams (other seeds) is not a regression.
+
+    A check is Welch tests at 5 % for the whole family (Bonferroni), so it flags pure
+    noise at most once in 20. Of three noisy checks at most one may fail: two or more
+    happen by chance with probability <= 3 x 0.05**2 = 0.7 %, so a change of the
+    simulator's random streams does not turn this red, while a gate that flags noise
+    more often than not still does."""
     base = write_yaml("small.yaml", small_dict())
     baseline = tmp_path / "baseline.json"
     main(["baseline", str(base), "-o", str(baseline), "--replications", "5", "--workers", "1",
           "--quiet"])
+    flagged = []
     for seed in (8, 9, 10):
         noisy = write_yaml("noisy.yaml", small_dict(seed=seed))
-        assert main(["check", str(noisy), "--baseline", str(baseline), "--replications",
-                     "5", "--workers", "1", "--quiet"]) == 0, f"seed {seed}"
+        code = main(["check", str(noisy), "--baseline", str(baseline), "--replications",
+                     "5", "--workers", "1", "--quiet"])
+        assert code in (0, 1)  # passed, or flagged a regression (2 would be an error)
+        if code:
+            flagged.append(seed)
+    assert len(flagged) <= 1, f"noise flagged as a regression for seeds {flagged}"
 
 
 def test_baseline_for_another_scenario_is_a_clear_error(write_yaml, tmp_path, capsys):
