@@ -1,7 +1,7 @@
 """Distributions a scenario may name for durations and delays, validated by pydantic.
 
-Each knows its analytic mean (so theory checks are one line) and compiles into a plain
-sampler bound to one random stream, which is all the engine calls.
+Each knows its analytic mean and variance (so theory checks are one line) and compiles
+into a plain sampler bound to one random stream, which is all the engine calls.
 
 Every parameter is a finite number from 0 to :data:`MAX_VALUE` in the unit of the field
 that holds the distribution (``latency_s``: seconds, ``install_min``: minutes): NaN or
@@ -34,6 +34,10 @@ class Constant(BaseModel):
     def mean(self) -> float:
         return self.value
 
+    @property
+    def variance(self) -> float:
+        return 0.0
+
     def sampler(self, rng: random.Random) -> Sampler:
         value = self.value
         return lambda: value
@@ -43,6 +47,10 @@ class Exponential(BaseModel):
     model_config = _STRICT
     dist: Literal["exponential"]
     mean: float = Field(gt=0, le=MAX_VALUE)
+
+    @property
+    def variance(self) -> float:
+        return self.mean ** 2
 
     def sampler(self, rng: random.Random) -> Sampler:
         rate = 1.0 / self.mean
@@ -63,6 +71,10 @@ class LogNormal(BaseModel):
         if self.sd > MAX_CV * self.mean:
             raise ValueError(f"sd must be at most {MAX_CV:g} x mean")
         return self
+
+    @property
+    def variance(self) -> float:
+        return self.sd ** 2
 
     def sampler(self, rng: random.Random) -> Sampler:
         sigma2 = math.log(1 + (self.sd / self.mean) ** 2)
@@ -87,6 +99,10 @@ class Uniform(BaseModel):
     def mean(self) -> float:
         return (self.low + self.high) / 2
 
+    @property
+    def variance(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
     def sampler(self, rng: random.Random) -> Sampler:
         low, span, draw = self.low, self.high - self.low, rng.random
         return lambda: low + span * draw()
@@ -108,6 +124,11 @@ class Triangular(BaseModel):
     @property
     def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
+
+    @property
+    def variance(self) -> float:
+        a, c, b = self.low, self.mode, self.high
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
     def sampler(self, rng: random.Random) -> Sampler:
         low, high, mode, draw = self.low, self.high, self.mode, rng.triangular
