@@ -27,7 +27,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/lint-imports
 
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto --dist loadfile
 
 # Benchmarks (benchmarks/, issue #7): one summary table; OMSIM_BENCH_1M=1 adds 1 M orders.
 bench: $(VENV)/.dev

@@ -26,6 +26,8 @@ from om import (
 from om.fallout import FalloutQueue
 from sim.scenario import Scenario, scenario_from_dict
 
+pytest_plugins = ["pytester"]  # a user's own pytest session, for the omsim fixture
+
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
 CATALOG = SCENARIOS / "catalog.yaml"

@@ -4,9 +4,9 @@ the pytest plugin."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
+
+import yaml
 
 from sim.cli import main
 from sim.replicate import replicate
@@ -155,18 +155,17 @@ def test_omsim_fixture_gives_estimates(omsim, write_yaml):
     assert r["fallout.by_cause.address_not_found"].mean > 0
 
 
-def test_users_write_tests_with_the_fixture(write_yaml, tmp_path):
-    """A user's test file using the fixture passes or fails on the estimate it asserts."""
-    write_yaml("x.yaml", small_dict())
-    (tmp_path / "test_user.py").write_text(
+def test_users_write_tests_with_the_fixture(pytester):
+    """A user's test file using the fixture passes or fails on the estimate it asserts
+    (a pytest session of its own, in this process: the plugin comes by entry point)."""
+    pytester.makefile(".yaml", x=yaml.safe_dump(small_dict()))
+    pytester.makepyfile(test_user=(
         "def test_fallout_low(omsim):\n"
         "    r = omsim.run('x.yaml', replications=3)\n"
         "    assert r.fallout.rate.upper < 0.5\n\n"
         "def test_fallout_tiny(omsim):\n"
         "    r = omsim.run('x.yaml', replications=3)\n"
-        "    assert r.fallout.rate.upper < 0.001\n")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "--omsim-workers", "1", "test_user.py"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
-    assert "1 failed, 1 passed" in done.stdout, done.stdout + done.stderr
-    assert "test_fallout_tiny" in done.stdout
+        "    assert r.fallout.rate.upper < 0.001\n"))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--omsim-workers", "1")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*test_fallout_tiny*"])

@@ -4,6 +4,7 @@ a cyclomatic complexity above 12 (ruff's mccabe rule C901), across the whole cod
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import shutil
 import subprocess
@@ -31,6 +32,7 @@ def _sources() -> list[Path]:
     return sorted(p for package in PACKAGES for p in (REPO / package).rglob("*.py"))
 
 
+@functools.cache
 def _long_functions() -> dict[str, list[str]]:
     """Per file (relative path), ``name (n lines)`` of each function over MAX_LINES."""
     out: dict[str, list[str]] = {}
@@ -44,6 +46,7 @@ def _long_functions() -> dict[str, list[str]]:
     return out
 
 
+@functools.cache
 def _complex_functions() -> dict[str, list[str]]:
     """Per file, ruff's C901 message for each function over MAX_COMPLEXITY."""
     exe = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")

@@ -190,9 +190,12 @@ def test_fault_scenario_produces_its_dominant_cause(name):
 
 
 def test_same_seed_same_report_with_faults():
-    """Determinism holds with faults, retries and the fallout queue on."""
-    scenario = load_scenario(SCENARIOS / "netconf_timeouts.yaml")
+    """Determinism holds with faults, retries, the fallout queue and the drain on
+    (five days of netconf_timeouts: hundreds of retries, dozens of manual touches)."""
+    scenario = load_scenario(SCENARIOS / "netconf_timeouts.yaml",
+                             {"duration_days": 5, "warmup_days": 1})
     first, again = run_scenario(scenario).data, run_scenario(scenario).data
+    assert first["retries"] > 100 and first["manual_touches"] > 10 and first["drain"]
     assert without_wall_time(first) == without_wall_time(again)
 
 
