@@ -11,10 +11,16 @@ Three things live here:
 - ``allocation``: one row per pool slot held, keyed by (pool, slot), so the database
   itself refuses a slot allocated twice; after a replay the in-memory inventory must
   match it exactly.
+- ``idempotency``: the ``Idempotency-Key`` of every POST that created something, with a
+  fingerprint of its body and what it created, committed with it.
+
+A client's free text is stored once: in its document. The command log keeps only what
+the order manager acts on (:func:`sim.tmf_orders.command_body`).
 
 One writer (the live service's writer thread) commits ticks with ``synchronous=FULL``,
 several in one transaction when they queue up: an order is on disk before its 201 is
-sent. Readers open their own connections.
+sent. A second process cannot open the same database (:mod:`sim.db_lock`). Readers open
+their own connections.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from om import OmsimError
+from sim.db_lock import DatabaseLock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,6 +51,8 @@ CREATE TABLE IF NOT EXISTS allocation (
     UNIQUE (pool, slot));
 CREATE TABLE IF NOT EXISTS hub (id TEXT PRIMARY KEY, callback TEXT NOT NULL,
     query TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,
+    collection TEXT NOT NULL, id TEXT NOT NULL);
 """
 
 # Filters on these attributes use the indexed columns; any other attribute is looked up
@@ -60,7 +69,12 @@ class Document:
     id: str
     state: str
     order_id: str  # the product order it belongs to ("" when none)
-    body: str  # JSON text
+    # JSON text, or a dict of fresh objects that the writer thread encodes (so that the
+    # clock thread does not spend its time on large documents)
+    body: str | dict[str, Any]
+
+    def text(self) -> str:
+        return self.body if isinstance(self.body, str) else json.dumps(self.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,21 +94,22 @@ class Tick:
     """Everything one clock tick writes, committed together."""
 
     tick: int
-    commands: list[tuple[str, str, str, str]]  # kind, target, body JSON, result
+    commands: list[tuple[str, str, str | dict[str, Any], str]]  # kind, target, body, result
     documents: list[Document]
     deleted: list[tuple[str, str]]  # (collection, id)
     allocated: list[tuple[str, str, int]]  # (resource id, pool, slot)
     released: list[str]  # resource ids
     hubs_added: list[tuple[str, str, str]]
     hubs_removed: list[str]
+    keys: list[tuple[str, str, str, str]]  # idempotency key, fingerprint, collection, id
 
     @classmethod
     def empty(cls, tick: int) -> Tick:
-        return cls(tick, [], [], [], [], [], [], [])
+        return cls(tick, [], [], [], [], [], [], [], [])
 
     def __bool__(self) -> bool:
         return bool(self.commands or self.documents or self.deleted or self.allocated
-                    or self.released or self.hubs_added or self.hubs_removed)
+                    or self.released or self.hubs_added or self.hubs_removed or self.keys)
 
 
 class StoreError(OmsimError):
@@ -113,15 +128,17 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = DatabaseLock(path)  # before anything reads or writes the file
         try:
             self._conn = connect(path)
             self._conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
+            self._lock.release()
             raise StoreError(f"{path}: not an omsim database ({exc})") from None
 
     def close(self) -> None:
         self._conn.close()
+        self._lock.release()
 
     # -- metadata -----------------------------------------------------------------------
     def meta(self) -> dict[str, str]:
@@ -150,32 +167,80 @@ class Store:
 
     def write(self, ticks: list[Tick]) -> None:
         """Commit ticks, oldest first, in one transaction (a group commit): the clock,
-        commands, documents and allocations of each, atomically."""
-        with _transaction(self._conn):
-            for tick in ticks:
-                self._write_one(tick)
+        commands, documents and allocations of each, atomically.
 
-    def _write_one(self, tick: Tick) -> None:
-        c = self._conn
-        c.execute("INSERT OR REPLACE INTO meta VALUES ('tick', ?)", (str(tick.tick),))
-        c.executemany("INSERT INTO command (tick, kind, target, body, result) "
-                      "VALUES (?, ?, ?, ?, ?)",
-                      [(tick.tick, *cmd) for cmd in tick.commands])
-        # Releases first: a slot freed and handed out again within one tick is a
-        # delete then an insert, never two holders.
-        c.executemany("DELETE FROM allocation WHERE resource_id = ?",
-                      [(r,) for r in tick.released])
-        c.executemany("DELETE FROM document WHERE collection = 'resource' AND id = ?",
-                      [(r,) for r in tick.released])
-        c.executemany("INSERT INTO allocation VALUES (?, ?, ?)", tick.allocated)
-        c.executemany("DELETE FROM document WHERE collection = ? AND id = ?",
-                      tick.deleted)
-        c.executemany(
-            "INSERT INTO document VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection, id) "
-            "DO UPDATE SET state = excluded.state, body = excluded.body",
-            [(d.collection, d.id, d.state, d.order_id, d.body) for d in tick.documents])
-        c.executemany("INSERT OR REPLACE INTO hub VALUES (?, ?, ?)", tick.hubs_added)
-        c.executemany("DELETE FROM hub WHERE id = ?", [(h,) for h in tick.hubs_removed])
+        Each kind of row goes in one statement over a JSON array (``json_each``), not one
+        statement per row: the sqlite3 module releases the GIL around every statement,
+        and getting it back while the clock thread is busy can take a switch interval
+        each time (thousands of rows took seconds instead of milliseconds).
+        """
+        allocated: dict[str, tuple[str, str, int]] = {}
+        released, gone = [], []
+        for tick in ticks:
+            # Resource ids are never reused: a slot held and freed within the group
+            # needs no row at all, and its document goes.
+            for resource_id in tick.released:
+                if allocated.pop(resource_id, None) is None:
+                    released.append(resource_id)
+                gone.append(resource_id)
+            allocated.update((a[0], a) for a in tick.allocated)
+        with _transaction(self._conn):
+            c = self._conn
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('tick', ?)", (str(ticks[-1].tick),))
+            _each(c, "INSERT INTO command (tick, kind, target, body, result) SELECT "
+                     "value->>0, value->>1, value->>2, value->3, value->>4",
+                  [f"[{t.tick},{_q(kind)},{_q(target)},{_text(body)},{_q(result)}]"
+                   for t in ticks for kind, target, body, result in t.commands])
+            # Releases first: a slot freed and handed out again is a delete then an
+            # insert, never two holders.
+            _each(c, "DELETE FROM allocation WHERE resource_id IN (SELECT value",
+                  [_q(r) for r in released], ")")
+            _each(c, "INSERT INTO allocation SELECT value->>0, value->>1, value->>2",
+                  [json.dumps(a) for a in allocated.values()])
+            # The last version of each document (deletions come after: ids never return).
+            latest = {(d.collection, d.id): d for tick in ticks for d in tick.documents}
+            small, large = [], []
+            for d in latest.values():
+                text = d.text()
+                if len(text) > _LARGE:  # SQLite would parse it again: as it is
+                    large.append((d.collection, d.id, d.state, d.order_id, text))
+                else:
+                    small.append(f"[{_q(d.collection)},{_q(d.id)},{_q(d.state)},"
+                                 f"{_q(d.order_id)},{text}]")
+            upsert = (" ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state,"
+                      " body = excluded.body")
+            c.executemany(f"INSERT INTO document VALUES (?, ?, ?, ?, ?){upsert}", large)
+            _each(c, "INSERT INTO document SELECT value->>0, value->>1, value->>2, "
+                     "value->>3, value->4", small, f" WHERE true{upsert}")
+            _each(c, "DELETE FROM document WHERE collection = 'resource' AND id IN "
+                     "(SELECT value", [_q(r) for r in gone], ")")
+            _each(c, "DELETE FROM document WHERE (collection, id) IN "
+                     "(SELECT value->>0, value->>1",
+                  [json.dumps(pair) for t in ticks for pair in t.deleted], ")")
+            for tick in ticks:
+                c.executemany("INSERT OR REPLACE INTO hub VALUES (?, ?, ?)", tick.hubs_added)
+                c.executemany("DELETE FROM hub WHERE id = ?",
+                              [(h,) for h in tick.hubs_removed])
+            _each(c, "INSERT OR REPLACE INTO idempotency SELECT value->>0, value->>1, "
+                     "value->>2, value->>3",
+                  [json.dumps(k) for t in ticks for k in t.keys])
+
+
+_LARGE = 64 * 1024  # characters of JSON: documents written one statement each
+
+
+def _q(text: str) -> str:
+    return json.dumps(text)
+
+
+def _text(body: str | dict[str, Any]) -> str:
+    return body if isinstance(body, str) else json.dumps(body)
+
+
+def _each(conn: sqlite3.Connection, head: str, rows: list[str], tail: str = "") -> None:
+    """``head`` ... ``FROM json_each(?)`` ... ``tail`` over ``rows`` (JSON texts)."""
+    if rows:
+        conn.execute(f"{head} FROM json_each(?){tail}", ("[" + ",".join(rows) + "]",))
 
 
 class _transaction:
@@ -205,6 +270,31 @@ class Reader:
 
     def hub_exists(self, id: str) -> bool:
         return self._conn.execute("SELECT 1 FROM hub WHERE id = ?", (id,)).fetchone() is not None
+
+    def ids(self, collection: str) -> set[str]:
+        return {i for (i,) in self._conn.execute(
+            "SELECT id FROM document WHERE collection = ?", (collection,))}
+
+    def state(self, collection: str, id: str) -> str | None:
+        row = self._conn.execute("SELECT state FROM document WHERE collection = ? AND id = ?",
+                                 (collection, id)).fetchone()
+        return None if row is None else row[0]
+
+    def bodies(self, collection: str, ids: Iterable[str]) -> dict[str, str]:
+        """The documents of ``ids`` that exist, by id."""
+        out: dict[str, str] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+            chunk = ids[start:start + 500]
+            out.update(self._conn.execute(
+                f"SELECT id, body FROM document WHERE collection = ? AND id IN "
+                f"({','.join('?' * len(chunk))})", [collection, *chunk]))
+        return out
+
+    def idempotency(self, key: str) -> tuple[str, str, str] | None:
+        """(fingerprint, collection, id) of what the POST with ``key`` created, or None."""
+        return self._conn.execute("SELECT fingerprint, collection, id FROM idempotency "
+                                  "WHERE key = ?", (key,)).fetchone()
 
     def list(self, collection: str, filters: Iterable[tuple[str, str]], offset: int,
              limit: int) -> tuple[int, list[str]]:
