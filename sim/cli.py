@@ -80,17 +80,19 @@ def _parser() -> argparse.ArgumentParser:
                            "service over the emulated network")
     serve.add_argument("scenario", type=Path)
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
-    serve.add_argument("--port", type=int, default=8622)
+    serve.add_argument("--port", type=int, default=8622, help="0 to 65535 (0: any free "
+                       "port; default 8622)")
     serve.add_argument("--speed", type=float, default=3600.0,
-                       help="simulated seconds per wall second (default 3600)")
-    serve.add_argument("--db", type=Path, help="SQLite database; an existing one is resumed "
-                       "(default omsim-data/<scenario>.sqlite)")
+                       help="simulated seconds per wall second, up to 1,000,000 (default 3600)")
+    serve.add_argument("--db", type=Path, help="SQLite database, in an existing directory; "
+                       "an existing one is resumed (default omsim-data/<scenario>.sqlite); "
+                       "one server per database")
     serve.add_argument("--api-key", default=os.environ.get("OMSIM_API_KEY"),
                        help="require this key in X-API-Key (default: $OMSIM_API_KEY)")
     serve.add_argument("--background-arrivals", action="store_true",
                        help="also run the scenario's own order arrivals")
     serve.add_argument("--max-items", type=int, default=5000,
-                       help="most items in one product order (413 beyond)")
+                       help="most items in one product order, 1 to 10,000 (413 beyond)")
     serve.add_argument("--allow-remote-callbacks", action="store_true",
                        help="let hub listeners register non-loopback callbacks")
     return parser
@@ -133,11 +135,10 @@ def _dispatch(args: argparse.Namespace, console: Console) -> int:
         return _lifecycle_tools(args, console)
 
     if args.command == "serve":
-        from sim.tmf_api import serve
+        from sim.serve import serve
 
-        serve(args.scenario, args.host, args.port, args.speed, args.db, args.api_key,
-              args.background_arrivals, args.max_items, args.allow_remote_callbacks)
-        return 0
+        return serve(args.scenario, args.host, args.port, args.speed, args.db, args.api_key,
+                     args.background_arrivals, args.max_items, args.allow_remote_callbacks)
 
     if args.command in ("sweep", "check", "baseline", "report") or (
             args.command == "run" and (args.replications != 1 or args.out_dir)):

@@ -4,7 +4,10 @@ TMF637 / TMF638 / TMF639 views, and a few ``/omsim`` helpers.
 Requests that change something go to the clock thread (:class:`sim.live.LiveService`)
 and are answered once they are on disk; reads come from the database. Bad input is
 answered with a TMF ``Error`` body naming the field: 400 (invalid), 401 (API key), 404
-(unknown id), 409 (not in a state that allows it), 413 (too big); never a 500.
+(unknown id), 409 (not in a state that allows it, or an ``Idempotency-Key`` reused for
+another body), 413 (too big, :mod:`sim.request_limits`), 415 (not JSON in UTF-8); 503
+when the service cannot take writes (it says why). A 500 means a bug in the order
+manager: that request failed, the service goes on.
 
 The OpenAPI document carries the TMF definitions (TMF622 under their own names, the
 others prefixed ``TMF641_`` ...), so schemathesis and clients see the real schemas.
@@ -21,8 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 from fastapi import FastAPI, Query, Request, Response
@@ -32,11 +34,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from om.tmf_specs import load_spec, schema_validator
 from sim.hub import callback_problem
-from sim.live import LiveError, LiveService
+from sim.idempotency import HEADER as IDEMPOTENCY_KEY
+from sim.idempotency import fingerprint, key_problem
+from sim.live import LiveError, LiveService, Stored
 from sim.live import Request as LiveRequest
+from sim.request_limits import body_problem
 from sim.store import Reader
-from sim.tmf_orders import request_problems
-from sim.tmf_views import BASE_PATHS, COLLECTIONS
+from sim.tmf_orders import item_problems, prepare, request_problems
+from sim.tmf_views import BASE_PATHS, COLLECTIONS, href
 
 JSON = "application/json"
 _PAGING = {"fields", "offset", "limit"}
@@ -77,7 +82,8 @@ def create_app(service: LiveService, settings: ApiSettings | None = None) -> Fas
     settings = settings or ApiSettings()
     app = FastAPI(title="omsim live order management", version="4.0.0",
                   description="TMF622 product ordering over an emulated FTTH network")
-    reader = Reader(service.store.path)
+    # Opened on the first request: an app can be built only for its OpenAPI document.
+    reader = functools.cache(lambda: Reader(service.store.path))
     po = BASE_PATHS["TMF622"]
 
     @app.exception_handler(ApiError)
@@ -97,7 +103,9 @@ def create_app(service: LiveService, settings: ApiSettings | None = None) -> Fas
     @app.middleware("http")
     async def _api_key(request: Request, call_next: Callable[[Request], Awaitable[Any]]
                        ) -> Any:
-        if settings.api_key and request.url.path not in ("/openapi.json", "/docs"):
+        # Every route, the OpenAPI document and /docs included: the map of the API is
+        # no more public than the API.
+        if settings.api_key:
             given = request.headers.get("x-api-key", "")
             bearer = request.headers.get("authorization", "")
             if bearer.lower().startswith("bearer "):
@@ -106,28 +114,53 @@ def create_app(service: LiveService, settings: ApiSettings | None = None) -> Fas
                 return error_response(401, "missing or wrong API key (X-API-Key header)")
         return await call_next(request)
 
-    async def ask(kind: str, target: str, body: dict[str, Any]) -> tuple[int, Any]:
-        future = service.submit(LiveRequest(kind, target, body))
+    async def ask(kind: str, target: str, body: dict[str, Any], request: Request | None = None
+                  ) -> tuple[int, Any]:
+        key = ""
+        if request is not None and IDEMPOTENCY_KEY in request.headers:
+            key = request.headers[IDEMPOTENCY_KEY]
+            problem = key_problem(key)
+            if problem:
+                raise ApiError(400, problem)
+        body_print = await asyncio.to_thread(fingerprint, kind, body) if key else ""
+        # What the clock thread would otherwise build itself, built here.
+        prepared = await asyncio.to_thread(prepare, body) if kind == "create" else None
+        future = service.submit(LiveRequest(kind, target, body, key, body_print, prepared))
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future),
                                           settings.reply_timeout_s)
-        except (LiveError, TimeoutError) as exc:
-            raise ApiError(503, f"the simulation did not answer: {exc}") from None
+        except LiveError as exc:
+            raise ApiError(503, f"the service cannot take writes: {exc}") from None
+        except TimeoutError:
+            raise ApiError(503, f"the simulation did not answer within "
+                                f"{settings.reply_timeout_s:g} s") from None
 
     def answer(status: int, doc: Any, location: bool = False) -> Response:
         if status >= 400:
             return error_response(status, "; ".join(doc))
         if status == 204:
             return Response(status_code=204)
-        headers = {"Location": doc["href"]} if location else None
+        headers = {}
+        if isinstance(doc, Stored):
+            text = reader().get(doc.collection, doc.id)
+            if text is None:  # an idempotent repeat of a POST whose result was deleted
+                return error_response(409, f"{IDEMPOTENCY_KEY}: the {doc.collection} that "
+                                           f"request created, {doc.id}, was deleted since")
+            if doc.replayed:
+                headers["Idempotent-Replayed"] = "true"
+            if location:
+                headers["Location"] = href(doc.collection, doc.id)
+            return Response(text, status_code=status, media_type=JSON, headers=headers)
+        if location:
+            headers["Location"] = doc["href"]
         return JSONResponse(doc, status_code=status, headers=headers)
 
     # -- TMF622 productOrder ------------------------------------------------------------
     @app.post(f"{po}/productOrder", status_code=201, tags=["productOrder"],
               openapi_extra=_body("ProductOrder_Create"),
-              responses=_responses(201, "ProductOrder", 400, 401, 413, 503))
+              responses=_responses(201, "ProductOrder", 400, 401, 409, 413, 415, 503))
     async def create_product_order(request: Request) -> Response:
-        body = await _json_body(request, settings)
+        body, size = await _json_body(request, settings)
         items = body.get("productOrderItem")
         if isinstance(items, list) and len(items) > settings.max_items:
             raise ApiError(413, f"productOrderItem: {len(items)} items, more than the limit "
@@ -135,23 +168,27 @@ def create_app(service: LiveService, settings: ApiSettings | None = None) -> Fas
         # A 500-site order takes tens of ms to validate: off the event loop, so that
         # small requests keep flowing meanwhile.
         await asyncio.to_thread(_check, "TMF622", "ProductOrder_Create", body)
+        await _within_limits(body, size)
         problems = request_problems(body)
         if problems:
-            raise ApiError(400, "; ".join(problems))
-        return answer(*await ask("create", "", body), location=True)
+            raise ApiError(400, "; ".join(problems[:10]))
+        return answer(*await ask("create", "", body, request), location=True)
 
     _list_and_get(app, reader, settings, "productOrder", "ProductOrder")
 
     @app.patch(f"{po}/productOrder/{{id}}", tags=["productOrder"],
                openapi_extra=_body("ProductOrder_Update"),
-               responses=_responses(200, "ProductOrder", 400, 401, 404, 409, 413, 503))
+               responses=_responses(200, "ProductOrder", 400, 401, 404, 409, 413, 415, 503))
     async def patch_product_order(id: str, request: Request) -> Response:
-        body = await _json_body(request, settings)
+        body, size = await _json_body(request, settings)
         # JSON merge patch: productOrderItem is only needed when items change.
         problems = [p for p in _schema_problems("TMF622", "ProductOrder_Update", body)
                     if "'productOrderItem' is a required property" not in p]
+        if not problems and isinstance(body.get("productOrderItem"), list):
+            problems = item_problems(body["productOrderItem"])
         if problems:
-            raise ApiError(400, "; ".join(problems))
+            raise ApiError(400, "; ".join(problems[:10]))
+        await _within_limits(body, size)
         return answer(*await ask("patch", id, body))
 
     @app.delete(f"{po}/productOrder/{{id}}", status_code=204, tags=["productOrder"],
@@ -162,21 +199,24 @@ def create_app(service: LiveService, settings: ApiSettings | None = None) -> Fas
     # -- TMF622 cancelProductOrder ------------------------------------------------------
     @app.post(f"{po}/cancelProductOrder", status_code=201, tags=["cancelProductOrder"],
               openapi_extra=_body("CancelProductOrder_Create"),
-              responses=_responses(201, "CancelProductOrder", 400, 401, 413, 503))
+              responses=_responses(201, "CancelProductOrder", 400, 401, 404, 409, 413, 415,
+                                   503))
     async def create_cancel(request: Request) -> Response:
-        body = await _json_body(request, settings)
+        body, size = await _json_body(request, settings)
         _check("TMF622", "CancelProductOrder_Create", body)
-        return answer(*await ask("cancel", "", body), location=True)
+        await _within_limits(body, size)
+        return answer(*await ask("cancel", "", body, request), location=True)
 
     _list_and_get(app, reader, settings, "cancelProductOrder", "CancelProductOrder")
 
     # -- TMF622 hub ---------------------------------------------------------------------
     @app.post(f"{po}/hub", status_code=201, tags=["hub"],
               openapi_extra=_body("EventSubscriptionInput"),
-              responses=_responses(201, "EventSubscription", 400, 401, 413, 503))
+              responses=_responses(201, "EventSubscription", 400, 401, 409, 413, 415, 503))
     async def register_listener(request: Request) -> Response:
-        body = await _json_body(request, settings)
+        body, size = await _json_body(request, settings)
         _check("TMF622", "EventSubscriptionInput", body)
+        await _within_limits(body, size)
         problem = callback_problem(body["callback"], settings.allow_remote_callbacks)
         if problem:
             raise ApiError(400, problem)
@@ -199,12 +239,9 @@ def create_app(service: LiveService, settings: ApiSettings | None = None) -> Fas
 
     @app.get("/omsim/status", tags=["omsim"])
     async def status() -> dict[str, Any]:
-        """The live clock and what the order manager holds."""
-        return {"simulatedSeconds": round(service.now_s, 3), "tick": service.tick,
-                "orders": len(service.orders), "replaying": service.replaying,
-                "resourcesHeld": len(service.run.om.resources.by_id),
-                "hub": {"listeners": len(service.hub.listeners),
-                        "delivered": service.hub.delivered, "failed": service.hub.failed}}
+        """Whether the service takes writes (and why not), the live clock, what the order
+        manager holds, the replay, and each hub listener's deliveries and drops."""
+        return service.status()
 
     @app.get("/omsim/addresses", tags=["omsim"])
     async def addresses(serviceable: bool = True, offset: int = Query(0, ge=0, le=2**62),
@@ -216,12 +253,17 @@ def create_app(service: LiveService, settings: ApiSettings | None = None) -> Fas
                 for a in pool[offset:offset + limit]]
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    app.state.reader = reader
     return app
 
 
-def _list_and_get(app: FastAPI, reader: Reader, settings: ApiSettings, collection: str,
-                  definition: str) -> None:
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document the API serves, built without a service behind it (for
+    clients and property-based tests)."""
+    return create_app(cast(LiveService, None)).openapi()
+
+
+def _list_and_get(app: FastAPI, reader: Callable[[], Reader], settings: ApiSettings,
+                  collection: str, definition: str) -> None:
     """GET list (filters ANDed, fields, offset/limit, count headers) and GET by id."""
     api = COLLECTIONS[collection]
     base = f"{BASE_PATHS[api]}/{collection}"
@@ -231,7 +273,7 @@ def _list_and_get(app: FastAPI, reader: Reader, settings: ApiSettings, collectio
                              offset: int = Query(0, ge=0, le=2**62),
                              limit: int = Query(100, ge=1, le=settings.max_limit)) -> Response:
         filters = [(k, v) for k, v in request.query_params.multi_items() if k not in _PAGING]
-        total, bodies = reader.list(collection, filters, offset, limit)
+        total, bodies = reader().list(collection, filters, offset, limit)
         if fields is not None:
             content = json.dumps([_select(json.loads(b), fields) for b in bodies])
         else:
@@ -240,7 +282,7 @@ def _list_and_get(app: FastAPI, reader: Reader, settings: ApiSettings, collectio
                         headers={"X-Total-Count": str(total), "X-Result-Count": str(len(bodies))})
 
     async def get_document(id: str, fields: str | None = None) -> Response:
-        body = reader.get(collection, id)
+        body = reader().get(collection, id)
         if body is None:
             raise ApiError(404, f"no {collection} '{id}'")
         if fields is not None:
@@ -260,7 +302,11 @@ def _select(doc: dict[str, Any], fields: str) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k in keep}
 
 
-async def _json_body(request: Request, settings: ApiSettings) -> dict[str, Any]:
+async def _json_body(request: Request, settings: ApiSettings) -> tuple[dict[str, Any], int]:
+    """The request's JSON object and its size in bytes (ApiError if it is none)."""
+    media_problem = _media_type_problem(request.headers.get("content-type", ""))
+    if media_problem:
+        raise ApiError(415, media_problem)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > settings.max_body_bytes:
         raise ApiError(413, f"body: {declared} bytes, more than the limit of "
@@ -270,12 +316,42 @@ async def _json_body(request: Request, settings: ApiSettings) -> dict[str, Any]:
         raise ApiError(413, f"body: {len(raw)} bytes, more than the limit of "
                             f"{settings.max_body_bytes}")
     try:
-        body = json.loads(raw)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(415, "body: not UTF-8 (JSON is exchanged in UTF-8, RFC 8259)") from None
+    try:
+        body = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, f"body: not valid JSON ({exc})") from None
     if not isinstance(body, dict):
         raise ApiError(400, "body: must be a JSON object")
-    return body
+    return body, len(raw)
+
+
+async def _within_limits(body: dict[str, Any], size: int) -> None:
+    """ApiError for the first of :mod:`sim.request_limits` ``body`` breaks. Checked after
+    the schema, so that a body that is both invalid and too big is a 400."""
+    problem = await asyncio.to_thread(body_problem, body, size)
+    if problem:
+        raise ApiError(*problem)
+
+
+def _media_type_problem(content_type: str) -> str | None:
+    """Why a body of ``content_type`` is not accepted, or None: JSON (application/json
+    or a +json type such as application/merge-patch+json) in UTF-8."""
+    media, *params = (part.strip().lower() for part in content_type.split(";"))
+    if media != JSON and not (media.startswith("application/") and media.endswith("+json")):
+        return (f"content-type: '{content_type or 'none'}' is not JSON; send "
+                f"application/json")
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+            return f"content-type: charset '{value}' is not UTF-8; JSON is UTF-8"
+    return None
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number (RFC 8259)")
 
 
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -404,32 +480,3 @@ def _rewrite(schema: Any, prefix: str) -> Any:
         else:
             out[key] = _rewrite(value, prefix)
     return out
-
-
-def serve(scenario_path: Path, host: str = "127.0.0.1", port: int = 8622,
-          speed: float = 3600.0, db: Path | None = None, api_key: str | None = None,
-          background_arrivals: bool = False, max_items: int = 5000,
-          allow_remote_callbacks: bool = False) -> None:
-    """Run the live service until interrupted (``omsim serve``)."""
-    import uvicorn
-
-    from sim.harness import collector_for_simulation
-    from sim.scenario import load_scenario
-
-    scenario = load_scenario(scenario_path)
-    db = db or Path("omsim-data") / f"{scenario.name}.sqlite"
-    service = LiveService(scenario, db, speed, background_arrivals)
-    replayed = len(service.store.commands())
-    service.start()
-    settings = ApiSettings(api_key=api_key, max_items=max_items,
-                           allow_remote_callbacks=allow_remote_callbacks)
-    app = create_app(service, settings)
-    print(f"omsim serve: scenario '{scenario.name}' at {speed:g}x on http://{host}:{port} "
-          f"(db {db}, {replayed} logged commands replayed)", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           access_log=False))
-    try:
-        with collector_for_simulation():  # the same GC tuning as a batch run
-            server.run()
-    finally:
-        service.stop()
