@@ -1,4 +1,5 @@
-"""Helpers for the live-mode tests: a fast scenario, a free port, a server subprocess."""
+"""Helpers for the live-mode tests: a fast scenario, a free port, a server subprocess,
+an in-process service."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
+from sim.live import LiveService
+from sim.scenario import Scenario, scenario_from_dict
 from tests.conftest import REPO, small_dict
 
 PO = "/tmf-api/productOrderingManagement/v4"
@@ -43,15 +48,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
-    """``omsim serve`` in a subprocess on a free loopback port."""
+def wait_for(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
+    """``condition()`` once it is truthy; AssertionError naming ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        time.sleep(0.02)
+    return result
 
-    def __init__(self, scenario: Path, db: Path, speed: float, *extra: str) -> None:
+
+def scenario_object(**changes: Any) -> Scenario:
+    return scenario_from_dict(live_scenario(**changes), "live.yaml", REPO)
+
+
+@contextmanager
+def started(db: Path, speed: float = 3600.0, scenario: Scenario | None = None
+            ) -> Iterator[LiveService]:
+    """A live service on ``db`` (resumed when it exists), started, and stopped after."""
+    service = LiveService(scenario or scenario_object(), db, speed=speed)
+    try:
+        service.start()
+        yield service
+    finally:
+        service.stop()
+
+
+class Server:
+    """``omsim serve`` in a subprocess on a free loopback port. ``prelude`` is Python run
+    in the server process before the command line (to provoke a failure)."""
+
+    def __init__(self, scenario: Path, db: Path, speed: float, *extra: str,
+                 prelude: str = "") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = db.with_suffix(f".{self.port}.log")
-        cmd = [sys.executable, "-m", "sim.cli", "serve", str(scenario), "--port",
-               str(self.port), "--db", str(db), "--speed", str(speed), *extra]
+        argv = ["serve", str(scenario), "--port", str(self.port), "--db", str(db),
+                "--speed", str(speed), *extra]
+        cmd = [sys.executable, "-m", "sim.cli", *argv]
+        if prelude:
+            cmd = [sys.executable, "-c", f"{prelude}\nimport sys\nfrom sim.cli import main\n"
+                                         f"sys.exit(main({argv!r}))"]
+        self.started_at = time.monotonic()
         with self.log.open("w") as log:
             self.process = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                                             env={**os.environ, "PYTHONPATH": str(REPO)})

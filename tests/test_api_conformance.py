@@ -112,8 +112,8 @@ def test_product_order_lifecycle_conforms_to_tmf622(live) -> None:
 
 def test_patch_amends_item_characteristics_in_flight(live) -> None:
     """PATCH of an item's product characteristics before activation is an in-flight
-    amendment: the product ends with the new value; after completion the PATCH is a
-    409."""
+    amendment: the product ends with the new value; moving the item is a 400; after
+    completion the PATCH is a 409."""
     client, addresses = live
     order_id = client.post(f"{PO}/productOrder", json=b2c_order(addresses[90])).json()["id"]
     faster = {"productOrderItem": [{"id": "1", "action": "add", "product": {
@@ -123,15 +123,15 @@ def test_patch_amends_item_characteristics_in_flight(live) -> None:
     characteristics = conforms(amended, "TMF622", "ProductOrder")[
         "productOrderItem"][0]["product"]["productCharacteristic"]
     assert {"name": "downstream_mbps", "value": 1000} in characteristics
+    moved = {"productOrderItem": [{"id": "1", "action": "add", "product": {
+        "place": [{"id": addresses[91], "role": "installationAddress"}]}}]}
+    assert "product.place" in error(client.patch(f"{PO}/productOrder/{order_id}",
+                                                 json=moved), 400)
     done = wait_until_terminal(client, order_id)
     assert done["state"] == "completed"
     product = client.get(done["productOrderItem"][0]["product"]["href"]).json()
     assert {"name": "downstream_mbps", "value": 1000} in product["productCharacteristic"]
     assert "completed" in error(client.patch(f"{PO}/productOrder/{order_id}", json=faster), 409)
-    moved = {"productOrderItem": [{"id": "1", "action": "add", "product": {
-        "place": [{"id": addresses[91], "role": "installationAddress"}]}}]}
-    assert "product.place" in error(client.patch(f"{PO}/productOrder/{order_id}",
-                                                 json=moved), 400)
 
 
 def test_list_filters_are_anded_and_paginated(live) -> None:
@@ -197,7 +197,7 @@ def test_cancel_product_order_conforms(live) -> None:
     listed = client.get(f"{PO}/cancelProductOrder", params={"productOrder.id": order_id})
     assert len(conforms(listed, "TMF622", "CancelProductOrder")) == 2
     assert "productOrder.id" in error(client.post(f"{PO}/cancelProductOrder", json={
-        "productOrder": {"id": "PO-999999"}}), 400)
+        "productOrder": {"id": "PO-999999"}}), 404)
 
 
 def test_bad_input_gets_a_tmf_error_naming_the_field(live) -> None:
@@ -220,6 +220,50 @@ def test_bad_input_gets_a_tmf_error_naming_the_field(live) -> None:
     error(client.get(f"{PO}/productOrder/PO-999999"), 404)
     error(client.patch(f"{PO}/productOrder/PO-999999", json={"description": "x"}), 404)
     error(client.get("/tmf-api/nothing-here"), 404)
+
+
+def test_free_text_and_nesting_are_capped(live) -> None:
+    """Every string is capped (4,000 characters), an order's own attributes together
+    (64 KiB) and each item (16 KiB), and nesting (32 levels): 413 or 400 naming the
+    field, so that one order cannot take megabytes of memory and disk."""
+    client, addresses = live
+    order = b2c_order(addresses[100])
+    assert "description" in error(client.post(f"{PO}/productOrder", json={
+        **order, "description": "x" * 4001}), 413)
+    assert "note.1.text" in error(client.post(f"{PO}/productOrder", json={
+        **order, "note": [{"text": "fine"}, {"text": "y" * 5000}]}), 413)
+    many = [{"id": str(n), "text": "z" * 3000} for n in range(30)]
+    assert "64 KiB" in error(client.post(f"{PO}/productOrder", json={**order, "note": many}),
+                             413)
+    deep: dict = {"name": "deep", "value": 1}
+    for _ in range(40):
+        deep = {"name": "deep", "value": [deep]}
+    order["productOrderItem"][0]["product"]["productCharacteristic"] = [deep]
+    assert "nested" in error(client.post(f"{PO}/productOrder", json=order), 400)
+    assert "description" in error(client.post(f"{PO}/cancelProductOrder", json={
+        "productOrder": {"id": "PO-000001"}, "description": "x" * 4001}), 413)
+    assert "number" in error(client.post(
+        f"{PO}/productOrder", content=b'{"productOrderItem": [{"id": "1", "action": "add"}],'
+                                      b' "priority": NaN}',
+        headers={"content-type": "application/json"}), 400)
+
+
+def test_only_json_bodies_are_accepted(live) -> None:
+    """A body that is not JSON in UTF-8 gets 415 (text/plain, form data, UTF-16); JSON
+    media types with a +json suffix are fine."""
+    client, addresses = live
+    body = json.dumps(b2c_order(addresses[101]))
+    for content_type, raw in [("text/plain", body.encode()),
+                              ("application/x-www-form-urlencoded", body.encode()),
+                              ("application/json", body.encode("utf-16")),
+                              ("application/json; charset=utf-16", body.encode("utf-16")),
+                              (None, body.encode())]:
+        headers = {"content-type": content_type} if content_type else {}
+        response = client.post(f"{PO}/productOrder", content=raw, headers=headers)
+        error(response, 415)
+    merge = client.post(f"{PO}/productOrder", content=body.encode(),
+                        headers={"content-type": "application/merge-patch+json"})
+    assert merge.status_code == 201, merge.text
 
 
 class _Listener(BaseHTTPRequestHandler):
@@ -280,5 +324,8 @@ def test_api_key_is_required_when_set(tmp_path: Path) -> None:
                               headers={"X-API-Key": "s3cret"}).status_code == 200
             assert client.get(f"{PO}/productOrder",
                               headers={"Authorization": "Bearer s3cret"}).status_code == 200
+            for path in ("/openapi.json", "/docs", "/redoc"):  # the API's map is private too
+                error(client.get(path), 401)
+                assert client.get(path, headers={"X-API-Key": "s3cret"}).status_code == 200
     finally:
         service.stop()

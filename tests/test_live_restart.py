@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from sim.live import Request
 from tests.livetools import (
     PO,
     TERMINAL,
@@ -17,6 +18,8 @@ from tests.livetools import (
     b2c_order,
     bulk_order,
     live_scenario,
+    started,
+    wait_for,
     wait_terminal,
     write_scenario,
 )
@@ -107,3 +110,23 @@ def _all(client: httpx.Client, path: str) -> list[dict]:
 
 def _char(resource: dict, name: str) -> object:
     return next(c["value"] for c in resource["resourceCharacteristic"] if c["name"] == name)
+
+
+def test_writes_are_accepted_as_soon_as_the_replay_is_done(tmp_path: Path) -> None:
+    """After a restart the clock carries on from the replayed simulated time: the first
+    write is acknowledged right away (it used to wait as long as the first run had
+    lasted, the clock frozen meanwhile)."""
+    db = tmp_path / "live.sqlite"
+    with started(db, speed=3600) as service:
+        wait_for(lambda: service.now_s >= 2 * 3600, 10, "two simulated hours")
+        address = service.run.om.network.serviceable_addresses()[0].id
+        # The last commit is what a restart replays up to.
+        assert service.submit(Request("create", "", b2c_order(address))).result(10)[0] == 201
+    with started(db, speed=3600) as service:
+        resumed_at_s = service.now_s
+        sent = time.monotonic()
+        address = service.run.om.network.serviceable_addresses()[1].id
+        assert service.submit(Request("create", "", b2c_order(address))).result(10)[0] == 201
+        assert time.monotonic() - sent < 0.75
+        assert resumed_at_s >= 2 * 3600
+        wait_for(lambda: service.now_s > resumed_at_s + 100, 1, "the clock moves on")

@@ -4,7 +4,6 @@ scenario."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from sim.live import LiveError, LiveService
 from sim.scenario import scenario_from_dict
 from sim.store import Reader
 from tests.conftest import REPO
-from tests.livetools import live_scenario
+from tests.livetools import live_scenario, wait_for
 
 
 def test_background_arrivals_show_up_as_tmf_orders(tmp_path: Path) -> None:
@@ -24,14 +23,12 @@ def test_background_arrivals_show_up_as_tmf_orders(tmp_path: Path) -> None:
     service = LiveService(scenario, tmp_path / "bg.sqlite", speed=200_000,
                           background_arrivals=True)
     service.start()
+    reader = Reader(tmp_path / "bg.sqlite")
     try:
-        deadline = time.monotonic() + 10
-        while len(service.orders) < 20 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.1)  # the writer commits a tick or two behind the clock
+        wait_for(lambda: reader.list("productOrder", [], 0, 1)[0] >= 20, 10,
+                 "20 background orders on disk")
     finally:
         service.stop()
-    reader = Reader(tmp_path / "bg.sqlite")
     total, bodies = reader.list("productOrder", [], 0, 1000)
     reader.close()
     assert total >= 20
