@@ -570,6 +570,8 @@ class LiveService:
                 "replaySeconds": round(self.replay_s, 3),
                 "ordersInMemory": len(self.orders), "failedCommands": self.failed_commands,
                 "processErrors": self.env.process_errors,
+                "documentErrors": self.read_model.errors,
+                "documentsPending": self.read_model.backlog,
                 "resourcesHeld": len(self.run.om.resources.by_id), "hub": self.hub.stats()}
 
 

@@ -130,7 +130,8 @@ def test_the_service_is_still_whole_afterwards(service: LiveService, tmp_path: P
     assert not [s for s in STATUSES if s >= 500], STATUSES
     status = service.status()
     assert status["healthy"] is True, status
-    assert status["failedCommands"] == 0 and status["processErrors"] == 0, status
+    assert status["failedCommands"] == status["processErrors"] == status["documentErrors"] \
+        == 0, status
     listener = ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
     threading.Thread(target=listener.serve_forever, daemon=True).start()
     try:
