@@ -5,12 +5,11 @@ Threads. The simulation runs in one thread on a :class:`sim.live_clock.LiveClock
 (``speed`` simulated seconds per wall second). The API never touches om objects: it puts
 a :class:`Request` on a thread-safe queue and waits for the reply. A SimPy process, the
 *tick*, wakes every few wall milliseconds, applies the queued requests in arrival order
-and hands what changed (:mod:`sim.read_model`) with the replies to a writer thread, which
-commits it (ticks queued behind a slow disk in one group commit) and only then replies,
-tick after tick. So an order acknowledged with 201 is already on disk, and the API
-serves reads from the database alone. A reply nobody waits for any more (the client
-timed out) is skipped. If a thread the service needs dies, the service stops taking
-writes and says why (:mod:`sim.live_health`).
+and hands what changed (:mod:`sim.read_model`, :mod:`sim.live_cancels`) with the
+replies to the writer thread (:mod:`sim.live_writer`), which commits it and only then
+replies, tick after tick. So an order acknowledged with 201 is already on disk, and the
+API serves reads from the database alone. If a thread the service needs dies, the
+service stops taking writes and says why (:mod:`sim.live_health`).
 
 One bad request. A request that makes the order manager raise is answered 500, logged
 as a failed command with its error (a replay fails the same way) and the clock goes on;
@@ -51,13 +50,15 @@ from sim import tmf_orders
 from sim.harness import Run, build_run
 from sim.hub import MAX_LISTENERS, Hub, Listener
 from sim.idempotency import IdempotencyKeys
+from sim.live_cancels import Cancellations
 from sim.live_clock import LiveClock
 from sim.live_health import Health
+from sim.live_writer import Writer, reply
 from sim.read_model import ReadModel
 from sim.request_limits import attributes_problem
 from sim.scenario import Scenario
-from sim.store import Command, Document, Reader, Store, Tick
-from sim.tmf_views import Cancellation, Views, epoch_now
+from sim.store import Command, Reader, Store, Tick
+from sim.tmf_views import Views, epoch_now
 
 TICK_WALL_S = 0.005  # how often the clock looks for requests, in wall seconds
 MAX_REQUESTS_PER_TICK = 2000
@@ -93,14 +94,6 @@ class Stored:
     collection: str
     id: str
     replayed: bool = False  # an idempotent repeat of an earlier POST
-
-
-@dataclass
-class _CancelState:
-    cancellation: Cancellation
-    state: str = "acknowledged"
-    effective_s: float | None = None
-    reason: str = ""
 
 
 def _failure(exc: BaseException) -> str:
@@ -158,9 +151,8 @@ class LiveService:
         self.payloads: dict[str, dict[str, Any]] = {}  # what the client sent, by order id
         self.deleted: dict[str, int] = {}  # order id -> tick, until that tick is committed
         self._ended: deque[tuple[int, str]] = deque()  # (tick its end is written, order id)
-        self._cancelling: dict[str, list[_CancelState]] = {}  # order id -> accepted cancels
-        self._dirty_cancels: dict[str, _CancelState] = {}
-        self._cancel_ids = IdSource("CPO")  # a replay makes the same ones again
+        self.cancels = Cancellations(self.views, self._publish_cancel,
+                                     lambda: not self.replaying and bool(self.hub.listeners))
         self._hub_ids = IdSource("HUB", start=1 + max(
             (int(x.rpartition("-")[2]) for x in self.hub.listeners), default=0))
         self.read_model = ReadModel(om, self.views, self.orders, self.payloads, self.deleted)
@@ -169,7 +161,6 @@ class LiveService:
         self.failed_commands = 0
         self.replaying = self._replay_to >= 0
         self.tick = -1
-        self.committed_tick = self._replay_to  # set by the writer thread
         self._inbox: queue.SimpleQueue[Request] = queue.SimpleQueue()
         self._halt = self.env.event()
         self._stopping = False
@@ -178,9 +169,10 @@ class LiveService:
         stopping = lambda: self._stopping  # noqa: E731 - a thread that ends then is fine
         self._thread = threading.Thread(name="omsim-clock", daemon=True,
                                         target=self.health.guard("clock", self._loop, stopping))
-        self._commits: queue.SimpleQueue[tuple[Tick, list[Any]] | None] = queue.SimpleQueue()
+        self.writer = Writer(self.store, self.health, self._replay_to, LiveError)
         self._writer = threading.Thread(name="omsim-writer", daemon=True,
-                                        target=self.health.guard("writer", self._write, stopping))
+                                        target=self.health.guard("writer", self.writer.run,
+                                                                 stopping))
         self.env.vital = self.env.process(self._ticks())
 
     # -- metadata ----------------------------------------------------------------------
@@ -214,7 +206,7 @@ class LiveService:
         self._stopping = True
         if self._thread.is_alive():
             self._thread.join(timeout=10)
-        self._commits.put(None)
+        self.writer.close()
         if self._writer.is_alive():
             self._writer.join(timeout=30)
         self.hub.close()
@@ -256,8 +248,8 @@ class LiveService:
             self._ready.set()
             while True:  # nobody waits forever for a reply
                 try:
-                    _reply(self._inbox.get_nowait().reply,
-                           error=LiveError(self.health.problem or "the simulation stopped"))
+                    reply(self._inbox.get_nowait().reply,
+                          error=LiveError(self.health.problem or "the simulation stopped"))
                 except queue.Empty:
                     break
 
@@ -304,16 +296,11 @@ class LiveService:
         out = Tick.empty(tick)
         replies = [(request, *self._answer(request, out)) for request in requests]
         self.read_model.collect(out)
-        for cancel_id, state in sorted(self._dirty_cancels.items()):
-            out.documents.append(Document("cancelProductOrder", cancel_id, state.state,
-                                          state.cancellation.order_id,
-                                          self._cancel_view(state)))
-        self._dirty_cancels.clear()
+        self.cancels.collect(out)
         if out or replies:
             # The writer thread commits it and then replies, in tick order: the fsync is
-            # off the clock's path, ticks queued behind a slow disk go in one group
-            # commit, and no reply overtakes the commit of an earlier tick.
-            self._commits.put((out, replies))
+            # off the clock's path, and no reply overtakes the commit of an earlier tick.
+            self.writer.put((out, replies))
 
     def _answer(self, request: Request, out: Tick) -> tuple[int, Any]:
         """Apply one request (or recognise a repeat of one) and add it to ``out``."""
@@ -359,35 +346,6 @@ class LiveService:
             items = tmf_orders.command_body(body).get("productOrderItem")
             return {"productOrderItem": items} if items is not None else {}
         return body
-
-    def _write(self) -> None:
-        """The writer thread: commit ticks in order, then send their replies."""
-        while (job := self._commits.get()) is not None:
-            jobs = [job]
-            while True:
-                try:
-                    more = self._commits.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._commits.put(None)  # stop after this batch
-                    break
-                jobs.append(more)
-            ticks = [tick for tick, _ in jobs if tick]
-            if ticks and self.health.problem is None:
-                try:
-                    self.store.write(ticks)
-                except Exception as exc:  # nothing of these ticks was acknowledged
-                    self.health.fail(f"database write failed: {type(exc).__name__}: {exc}")
-            failed = self.health.problem
-            if failed is None:
-                self.committed_tick = jobs[-1][0].tick
-            for _, replies in jobs:
-                for request, status, doc in replies:
-                    if failed is None:
-                        _reply(request.reply, (status, doc))
-                    else:
-                        _reply(request.reply, error=LiveError(failed))
 
     # -- applying requests -------------------------------------------------------------
     def _apply_logged(self, command: Command) -> None:
@@ -483,45 +441,23 @@ class LiveService:
         if order is None:
             return 404, [f"productOrder.id: no productOrder '{order_id}'"], None
         reason = str(body.get("cancellationReason") or "")
-        cancellation = Cancellation(self._cancel_ids(), order_id, reason, self.env.now, body)
-        state = _CancelState(cancellation)
         if isinstance(order, str):  # ended and left memory: what om answers for it
             refusal = f"order is already {order}"
         else:
             refusal = tmf_orders.cancel(self.run.om, order, reason)
-        if refusal:
-            state.state, state.reason = "terminatedWithError", refusal
-        else:  # accepted: done once the order has stopped and compensated
-            state.state = "inProgress"
-            self._cancelling.setdefault(order_id, []).append(state)
-        self._dirty_cancels[cancellation.id] = state
-        self._publish_cancel(state)
-        return 201, Stored("cancelProductOrder", cancellation.id), cancellation.id
-
-    def _cancel_done(self, order: ProductOrder) -> None:
-        for state in self._cancelling.pop(order.id, ()):
-            if order.state.value == "cancelled":
-                state.state, state.effective_s = "done", self.env.now
-            else:
-                state.state = "terminatedWithError"
-                state.reason = f"the order ended {order.state} before it could stop"
-            self._dirty_cancels[state.cancellation.id] = state
-            self._publish_cancel(state)
-
-    def _cancel_view(self, state: _CancelState) -> dict[str, Any]:
-        return self.views.cancellation(state.cancellation, state.state, state.effective_s,
-                                       state.reason)
+        cancel_id = self.cancels.add(order_id, reason, self.env.now, body, refusal)
+        return 201, Stored("cancelProductOrder", cancel_id), cancel_id
 
     # -- memory ------------------------------------------------------------------------
     def _evict(self) -> None:
         """Orders whose end is committed leave memory (their documents are final)."""
-        committed = self.committed_tick
+        committed = self.writer.committed_tick
         self.keys.committed(committed)
         while self._ended and self._ended[0][0] <= committed:
             _, order_id = self._ended.popleft()
             order = self.orders.get(order_id)
             if order is None or not tmf_orders.is_terminal(order) or \
-                    order_id in self._cancelling:
+                    self.cancels.pending(order_id):
                 continue
             del self.orders[order_id]
             self.payloads.pop(order_id, None)
@@ -541,8 +477,8 @@ class LiveService:
         if event.entity != "productOrder":
             return
         if event.new in _TERMINAL:
-            if order_id in self._cancelling:
-                self._cancel_done(self.orders[order_id])
+            if self.cancels.pending(order_id):
+                self.cancels.order_ended(self.orders[order_id], self.env.now)
             # Its final document goes with the next tick (this one while replaying,
             # whose ticks are all on disk).
             self._ended.append((self._replay_to if self.replaying else self.tick + 1,
@@ -555,10 +491,8 @@ class LiveService:
             self.hub.publish(kind, "productOrder",
                              self.views.product_order(order, self.payloads.get(order_id)))
 
-    def _publish_cancel(self, state: _CancelState) -> None:
-        if not self.replaying and self.hub.listeners:
-            self.hub.publish("CancelProductOrderStateChangeEvent", "cancelProductOrder",
-                             self._cancel_view(state))
+    def _publish_cancel(self, view: dict[str, Any]) -> None:
+        self.hub.publish("CancelProductOrderStateChangeEvent", "cancelProductOrder", view)
 
     # -- status ------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -576,17 +510,3 @@ class LiveService:
 
 
 _COLLECTION = {"create": "productOrder", "cancel": "cancelProductOrder"}
-
-
-def _reply(future: concurrent.futures.Future, result: Any = None,
-           error: BaseException | None = None) -> None:
-    """Answer ``future`` unless its caller gave up (cancelled it): never raise."""
-    if future.done():
-        return
-    try:
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-    except concurrent.futures.InvalidStateError:
-        pass  # cancelled in between
