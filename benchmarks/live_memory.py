@@ -18,8 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from sim.live import LiveService, Request
-from sim.scenario import scenario_from_dict
+from sim.live.service import LiveService, Request
+from sim.scenario.load import scenario_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 BURST = 200

@@ -20,8 +20,9 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 
 from workloads import scaled_scenario  # noqa: E402
 
-from sim.harness import build_run, collector_for_simulation  # noqa: E402
-from sim.metrics import DAY_S  # noqa: E402
+from sim.run.collector import collector_for_simulation  # noqa: E402
+from sim.run.harness import build_run  # noqa: E402
+from sim.units import DAY_S  # noqa: E402
 
 
 def main() -> None:

@@ -23,9 +23,11 @@ import ciw
 import simpy
 import yaml
 
-from sim.harness import build_run, collector_for_simulation, events_processed, finish
-from sim.metrics import DAY_S
-from sim.scenario import Scenario, scenario_from_dict
+from sim.run.collector import collector_for_simulation
+from sim.run.harness import build_run, events_processed, finish
+from sim.scenario.load import scenario_from_dict
+from sim.scenario.schema import Scenario
+from sim.units import DAY_S
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -146,7 +148,7 @@ class EngineRun:
 
 def run_engine(scenario: Scenario, replication: int = 0) -> EngineRun:
     """One replication of ``scenario``, timed per phase (build, simulate, report), the
-    way :func:`sim.harness.run_scenario` runs it."""
+    way :func:`sim.run.harness.run_scenario` runs it."""
     t0 = clock()
     run = build_run(scenario, replication=replication)
     t1 = clock()

@@ -1,7 +1,16 @@
-"""The emulated FTTH network in SimPy, the workforce, arrivals, metrics, the harness
-that wires om to the emulated network, and the ``omsim`` command line."""
+"""omsim's simulator: the emulated FTTH network in SimPy, the runs that wire it to the
+order manager (``om``), what they measure, the experiments and reports built on them,
+the live TMF622 service and the ``omsim`` command line.
 
-from sim.harness import RunReport, build_run, run_scenario
-from sim.scenario import Scenario, load_scenario
+One sub-package per concern, each depending only on those listed after it:
+``cli``; ``live`` and ``emulate`` (the front doors); ``report``; ``experiments``;
+``run``; ``measure`` and ``traffic``; ``elements``; ``scenario``; and the utilities
+``stats``, ``files``, ``rng``, ``units`` (import-linter keeps it so). The library entry
+point is :func:`run_scenario`: no command line needed.
+"""
+
+from sim.run.harness import RunReport, build_run, run_scenario
+from sim.scenario.load import load_scenario
+from sim.scenario.schema import Scenario
 
 __all__ = ["RunReport", "Scenario", "build_run", "load_scenario", "run_scenario"]

@@ -1,4 +1,11 @@
-"""The ``omsim`` command line: argument parsing only; the work is in the library."""
+"""The ``omsim`` command line: argument parsing, one ``cmd_*`` per subcommand; the work is
+in the library.
+
+The command line checks its own options (numbers, output paths) before anything runs,
+and speaks of them by their names: a library error that names a parameter (``seed``,
+``port``, an ``override`` path) is said here with the option that set it (``--seed``,
+``--port``, ``--set``).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +14,34 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import yaml
 from rich.console import Console
 from rich.markup import escape
 
 from om import OmsimError
+from om.errors import UsageError
+
+if TYPE_CHECKING:
+    from sim.experiments.sweep import Axis
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+# -- parsing --------------------------------------------------------------------------------
+
+def parser() -> argparse.ArgumentParser:
+    """Every subcommand with its options; each names its ``cmd_*`` (``args.func``)."""
+    top = argparse.ArgumentParser(
         prog="omsim",
         description="Telco order management (COM/SOM/ROM) over an emulated FTTH network.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = top.add_subparsers(dest="command", required=True)
+    for add in (_run_parser, _sweep_parser, _check_parser, _baseline_parser, _report_parser,
+                _trace_parser, _impact_parser, _validate_parser, _serve_parser):
+        add(sub)
+    return top
 
+
+def _run_parser(sub: Any) -> None:
     run = sub.add_parser("run", help="simulate a scenario and report")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
@@ -32,7 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     _replication_options(run, default=1)
     run.add_argument("--out-dir", type=Path, help="write a run directory (summary.json and "
                      "one report per replication) for 'omsim report'")
+    run.set_defaults(func=cmd_run)
 
+
+def _sweep_parser(sub: Any) -> None:
     sweep = sub.add_parser("sweep", help="run a scenario over a grid of parameter values")
     sweep.add_argument("scenario", type=Path)
     sweep.add_argument("--set", dest="axes", action="append", required=True,
@@ -45,37 +70,58 @@ def _parser() -> argparse.ArgumentParser:
                        "sweep.json and sweep.png")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar or table")
     _replication_options(sweep, default=5)
+    sweep.set_defaults(func=cmd_sweep)
 
+
+def _check_parser(sub: Any) -> None:
     check = sub.add_parser("check", help="CI gate: thresholds and baseline, with confidence")
     check.add_argument("scenarios", type=Path, nargs="+", metavar="scenario")
     check.add_argument("--baseline", type=Path, help="baseline file from 'omsim baseline'")
     check.add_argument("--junit", type=Path, help="write JUnit XML here")
     check.add_argument("--quiet", action="store_true", help="print failures only")
     _replication_options(check, default=5)
+    check.set_defaults(func=cmd_check)
 
+
+def _baseline_parser(sub: Any) -> None:
     baseline = sub.add_parser("baseline", help="write a baseline for 'omsim check --baseline'")
     baseline.add_argument("scenarios", type=Path, nargs="+", metavar="scenario")
     baseline.add_argument("-o", "--out", type=Path, required=True)
     baseline.add_argument("--quiet", action="store_true", help="no progress bar")
     _replication_options(baseline, default=5)
+    baseline.set_defaults(func=cmd_baseline)
 
+
+def _report_parser(sub: Any) -> None:
     report = sub.add_parser("report", help="HTML report with plots of a run directory")
     report.add_argument("run_dir", type=Path, help="written by 'omsim run --out-dir'")
     report.add_argument("-o", "--out", type=Path, default=Path("report.html"))
+    report.set_defaults(func=cmd_report)
 
+
+def _trace_parser(sub: Any) -> None:
     trace = sub.add_parser("trace", help="an order's tree across COM/SOM/ROM with each "
                            "item's state history (report written with 'run --trace')")
     trace.add_argument("order_id", help="product order id, e.g. PO-000042")
     trace.add_argument("--report", type=Path, required=True, help="JSON report")
+    trace.set_defaults(func=cmd_trace)
 
+
+def _impact_parser(sub: Any) -> None:
     impact = sub.add_parser("impact", help="customers and products that depend on an OLT, "
                             "PON port, exchange, BNG or link A--B (report from 'run --trace')")
     impact.add_argument("element", help="e.g. EX01-OLT01, EX01-OLT01/1/3, BNG01, EX01--BNG01")
     impact.add_argument("--report", type=Path, required=True, help="JSON report")
+    impact.set_defaults(func=cmd_impact)
 
+
+def _validate_parser(sub: Any) -> None:
     validate = sub.add_parser("validate", help="check a scenario file and its catalog")
     validate.add_argument("scenario", type=Path)
+    validate.set_defaults(func=cmd_validate)
 
+
+def _serve_parser(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the order manager as a live TMF622 REST "
                            "service over the emulated network")
     serve.add_argument("scenario", type=Path)
@@ -95,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="most items in one product order, 1 to 10,000 (413 beyond)")
     serve.add_argument("--allow-remote-callbacks", action="store_true",
                        help="let hub listeners register non-loopback callbacks")
-    return parser
+    serve.set_defaults(func=cmd_serve)
 
 
 def _replication_options(p: argparse.ArgumentParser, default: int) -> None:
@@ -108,183 +154,228 @@ def _replication_options(p: argparse.ArgumentParser, default: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     # Piped or captured output (CI logs, `make demo | tee`) gets room for the tables,
     # instead of rich's 80-column fallback.
     console = Console(stderr=False, width=None if sys.stdout.isatty() else 110)
     err = Console(stderr=True)
     try:
-        return _dispatch(args, console)
+        return args.func(args, console)
     except OmsimError as exc:
         # escape: a message quotes user input, which must not be read as rich markup.
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
 
 
-def _dispatch(args: argparse.Namespace, console: Console) -> int:
-    from sim.scenario import load_scenario
+# -- the options' own checks, in the command line's words ---------------------------------
 
-    if args.command == "validate":
-        scenario = load_scenario(args.scenario)
-        catalog = scenario.load_catalog()
-        console.print(f"{args.scenario}: ok — scenario '{scenario.name}', catalog "
-                      f"'{catalog.name}' with {len(catalog.offerings)} offerings")
-        return 0
+def check_jobs(replications: int, workers: int | None = None, least: int = 1,
+               why: str = "") -> None:
+    """``--replications`` and ``--workers`` in range, before anything runs."""
+    from sim.experiments.executors import check_counts
 
-    if args.command in ("trace", "impact"):
-        return _lifecycle_tools(args, console)
+    check_counts(replications, workers, least, why, ("--replications", "--workers"))
 
-    if args.command == "serve":
-        from sim.serve import serve
 
-        return serve(args.scenario, args.host, args.port, args.speed, args.db, args.api_key,
-                     args.background_arrivals, args.max_items, args.allow_remote_callbacks)
+def parse_set(spec: str) -> Axis:
+    """``--set workforce.technicians=10,20,30`` -> a sweep Axis; values are YAML scalars."""
+    from sim.experiments.sweep import Axis
 
-    if args.command in ("sweep", "check", "baseline", "report") or (
-            args.command == "run" and (args.replications != 1 or args.out_dir)):
-        return _with_confidence(args, console)
+    path, sep, raw = spec.partition("=")
+    path = path.strip()
+    if not sep or not path or not raw.strip():
+        raise UsageError(f"--set {spec!r}: expected PATH=V1,V2,... such as "
+                         f"workforce.technicians=10,20,30")
+    values = []
+    for text in raw.split(","):
+        try:
+            values.append(yaml.safe_load(text.strip()))
+        except yaml.YAMLError:
+            raise UsageError(f"--set {spec!r}: value {text!r} is not a scalar") from None
+    return Axis(path, tuple(values))
 
-    if args.command == "run":
-        from sim.files import check_output, default_report_path, write_text
-        from sim.harness import run_scenario
-        from sim.replicate import check_jobs
-        from sim.scenario import check_seed
-        from sim.summary import print_summary
 
+def _parallel(args: argparse.Namespace) -> dict[str, Any]:
+    return {"workers": args.workers, "executor": args.executor, "scheduler": args.scheduler}
+
+
+# -- one command each -----------------------------------------------------------------------
+
+def cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    from sim.scenario.load import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    catalog = scenario.load_catalog()
+    console.print(f"{args.scenario}: ok — scenario '{scenario.name}', catalog "
+                  f"'{catalog.name}' with {len(catalog.offerings)} offerings")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    """One replication and its report, or (``--replications N``, ``--out-dir``) several
+    and their summary."""
+    from sim.files import check_output, default_report_path, write_text
+    from sim.report.terminal import print_summary
+    from sim.run.harness import run_scenario
+    from sim.scenario.load import check_seed, load_scenario
+
+    if args.replications != 1 or args.out_dir:
+        return _run_replications(args, console)
+    check_jobs(args.replications, args.workers)
+    check_seed(args.seed, "--seed")
+    scenario = load_scenario(args.scenario)
+    seed = scenario.seed if args.seed is None else args.seed
+    out = check_output(args.out or default_report_path(scenario.name, seed), "--out")
+    with Console(stderr=True, quiet=args.quiet).status(f"running {scenario.name}"):
+        report = run_scenario(scenario, seed=seed, trace=args.trace)
+    write_text(out, json.dumps(report.data, indent=2) + "\n", "--out")
+    if not args.quiet:
+        print_summary(report.data, console)
+        console.print(f"report written to {out}")
+    return 0
+
+
+def _run_replications(args: argparse.Namespace, console: Console) -> int:
+    from sim.experiments.replicate import replicate
+    from sim.files import check_output, write_text
+    from sim.report.terminal import print_estimates, progress_bar
+    from sim.scenario.load import check_seed, load_scenario
+
+    check_jobs(args.replications, args.workers)
+    check_seed(args.seed, "--seed")
+    scenario = load_scenario(args.scenario)
+    if args.out_dir:
+        check_output(args.out_dir, "--out-dir", directory=True)
+        check_output(args.out_dir / "replications", "--out-dir", directory=True)
+    if args.out:
+        check_output(args.out, "--out")
+    with progress_bar(f"{scenario.name}: replications", args.quiet) as progress:
+        runs = replicate(scenario, args.replications, seed=args.seed, progress=progress,
+                         **_parallel(args))
+    if args.out_dir:
+        runs.write(args.out_dir)
+    if args.out:
+        write_text(args.out, json.dumps(runs.summary_json(), indent=1) + "\n", "--out")
+    if not args.quiet:
+        print_estimates(f"{scenario.name}: {args.replications} replications, seed "
+                        f"{runs.seed} ({runs.wall_seconds:.1f} s wall)",
+                        runs.summary.flat(), console)
+        for where in (args.out_dir, args.out):
+            if where:
+                console.print(f"written to {where}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
+    from sim.experiments.sweep import DEFAULT_METRICS, run_sweep, write_sweep
+    from sim.files import check_output
+    from sim.report.terminal import progress_bar
+    from sim.scenario.load import OverrideError
+
+    check_jobs(args.replications, args.workers)
+    axes = [parse_set(spec) for spec in args.axes]
+    check_output(args.out, "--out", directory=True)
+    try:
+        with progress_bar("sweep", args.quiet) as progress:
+            results = run_sweep(args.scenario, axes, args.replications, progress=progress,
+                                **_parallel(args))
+    except OverrideError as exc:
+        raise UsageError(f"{exc.source}: --set {exc.path}: {exc.reason}") from None
+    paths = write_sweep(args.out, axes, results, args.metrics or DEFAULT_METRICS)
+    if not args.quiet:
+        console.print("sweep written to " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    """The CI gate: exit 1 when a gate failed."""
+    from sim.experiments.gate import check_gates, load_baseline, load_gates
+    from sim.experiments.junit import write_junit
+    from sim.files import check_output
+    from sim.report.terminal import print_check, progress_lines
+
+    if args.baseline:
+        check_jobs(args.replications, args.workers, 2,
+                   " (a baseline comparison needs 2 replications or more)")
+    else:
         check_jobs(args.replications, args.workers)
-        check_seed(args.seed)
-        scenario = load_scenario(args.scenario)
-        seed = scenario.seed if args.seed is None else args.seed
-        out = check_output(args.out or default_report_path(scenario.name, seed), "--out")
-        with Console(stderr=True, quiet=args.quiet).status(f"running {scenario.name}"):
-            report = run_scenario(scenario, seed=seed, trace=args.trace)
-        write_text(out, json.dumps(report.data, indent=2) + "\n", "--out")
-        if not args.quiet:
-            print_summary(report.data, console)
-            console.print(f"report written to {out}")
-        return 0
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    baselines = load_baseline(args.baseline) if args.baseline else None
+    if args.junit:
+        check_output(args.junit, "--junit")
+    gates = load_gates(args.scenarios, baselines, args.baseline)
+
+    def show(result: Any) -> None:
+        if not args.quiet or result.failed:
+            print_check(result, console)
+
+    with progress_lines(args.quiet) as progress:
+        results = check_gates(gates, args.replications, baselines=baselines,
+                              progress=progress, on_result=show, **_parallel(args))
+    if args.junit:
+        write_junit(args.junit, results)
+    return 1 if any(r.failed for r in results) else 0
 
 
-def _lifecycle_tools(args: argparse.Namespace, console: Console) -> int:
-    """``omsim trace`` and ``omsim impact``: read a traced report."""
+def cmd_baseline(args: argparse.Namespace, console: Console) -> int:
+    from sim.experiments.gate import load_gates, make_baseline, write_baseline
+    from sim.files import check_output
+    from sim.report.terminal import progress_lines
+
+    check_jobs(args.replications, args.workers, 2,
+               " (a baseline comparison needs 2 replications or more)")
+    check_output(args.out, "--out")
+    gates = load_gates(args.scenarios)
+    with progress_lines(args.quiet) as progress:
+        entries = make_baseline(gates, args.replications, progress=progress,
+                                **_parallel(args))
+    write_baseline(args.out, entries)
+    if not args.quiet:
+        console.print(f"baseline of {', '.join(entries)} written to {args.out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    from sim.files import check_output
+    from sim.report.html import write_report
+
+    check_output(args.out, "--out")
+    write_report(args.run_dir, args.out)
+    console.print(f"report written to {args.out}")
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace, console: Console) -> int:
     from sim.files import read_json_object
+    from sim.report.trace import print_trace
 
     report = read_json_object(args.report, "report")
-    if args.command == "trace":
-        from sim.trace import print_trace
+    print_trace(report, args.order_id, console, str(args.report))
+    return 0
 
-        print_trace(report, args.order_id, console, str(args.report))
-        return 0
-    from sim.impact import print_impact
 
+def cmd_impact(args: argparse.Namespace, console: Console) -> int:
+    from sim.files import read_json_object
+    from sim.report.impact import print_impact
+
+    report = read_json_object(args.report, "report")
     print_impact(report, args.element, console, str(args.report))
     return 0
 
 
-def _with_confidence(args: argparse.Namespace, console: Console) -> int:
-    """Replications, sweeps, the CI gate and the HTML report.
+# The parameters of ``serve`` by the options that set them.
+_SERVE_OPTIONS = {"port": "--port", "host": "--host", "speed": "--speed",
+                  "max_items": "--max-items", "db": "--db"}
 
-    Every number, input file and output path is checked before the first replication.
-    """
-    from sim.files import check_output, write_text
-    from sim.replicate import check_jobs, progress_bar, replicate
-    from sim.scenario import check_seed, load_scenario
 
-    parallel = {"workers": args.workers, "executor": args.executor,
-                "scheduler": args.scheduler} if args.command != "report" else {}
-    if args.command == "baseline" or (args.command == "check" and args.baseline):
-        check_jobs(args.replications, args.workers, 2,
-                   " (a baseline comparison needs 2 replications or more)")
-    elif args.command != "report":
-        check_jobs(args.replications, args.workers)
+def cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    from sim.live.serve import ServeError, serve
 
-    if args.command == "run":
-        from sim.summary import print_estimates
-
-        check_seed(args.seed)
-        scenario = load_scenario(args.scenario)
-        if args.out_dir:
-            check_output(args.out_dir, "--out-dir", directory=True)
-            check_output(args.out_dir / "replications", "--out-dir", directory=True)
-        if args.out:
-            check_output(args.out, "--out")
-        with progress_bar(f"{scenario.name}: replications", args.quiet) as progress:
-            runs = replicate(scenario, args.replications, seed=args.seed, progress=progress,
-                             **parallel)
-        if args.out_dir:
-            runs.write(args.out_dir)
-        if args.out:
-            write_text(args.out, json.dumps(runs.summary_json(), indent=1) + "\n", "--out")
-        if not args.quiet:
-            print_estimates(f"{scenario.name}: {args.replications} replications, seed "
-                            f"{runs.seed} ({runs.wall_seconds:.1f} s wall)",
-                            runs.summary.flat(), console)
-            for where in (args.out_dir, args.out):
-                if where:
-                    console.print(f"written to {where}")
-        return 0
-
-    if args.command == "sweep":
-        from sim.sweep import DEFAULT_METRICS, parse_set, run_sweep, write_sweep
-
-        axes = [parse_set(spec) for spec in args.axes]
-        check_output(args.out, "--out", directory=True)
-        with progress_bar("sweep", args.quiet) as progress:
-            results = run_sweep(args.scenario, axes, args.replications, progress=progress,
-                                **parallel)
-        paths = write_sweep(args.out, axes, results, args.metrics or DEFAULT_METRICS)
-        if not args.quiet:
-            console.print("sweep written to " + ", ".join(str(p) for p in paths.values()))
-        return 0
-
-    if args.command in ("check", "baseline"):
-        from sim import check
-
-        baselines = None
-        if args.command == "check" and args.baseline:
-            baselines = check.load_baseline(args.baseline)
-        if args.command == "check" and args.junit:
-            check_output(args.junit, "--junit")
-        if args.command == "baseline":
-            check_output(args.out, "--out")
-        todo = []
-        for path in args.scenarios:
-            scenario = load_scenario(path)
-            thresholds = check.parse_thresholds(scenario.thresholds, str(path))
-            if baselines is not None and scenario.name not in baselines:
-                raise OmsimError(f"{args.baseline}: no baseline for scenario "
-                                 f"'{scenario.name}' (it has: {', '.join(baselines)})")
-            todo.append((path, scenario, thresholds))
-        results, entries = [], {}
-        for path, scenario, thresholds in todo:
-            with progress_bar(f"{scenario.name}: replications", args.quiet) as progress:
-                runs = replicate(scenario, args.replications, progress=progress, **parallel)
-            if args.command == "baseline":
-                entries[scenario.name] = check.baseline_entry(runs)
-                continue
-            stored = baselines.get(scenario.name) if baselines is not None else None
-            result = check.check_replications(runs, thresholds, str(path), stored)
-            results.append(result)
-            if not args.quiet or result.failed:
-                check.print_check(result, console)
-        if args.command == "baseline":
-            check.write_baseline(args.out, entries)
-            if not args.quiet:
-                console.print(f"baseline of {', '.join(entries)} written to {args.out}")
-            return 0
-        if args.junit:
-            check.write_junit(args.junit, results)
-        return 1 if any(r.failed for r in results) else 0
-
-    if args.command == "report":
-        from sim.report_html import write_report
-
-        check_output(args.out, "--out")
-        write_report(args.run_dir, args.out)
-        console.print(f"report written to {args.out}")
-        return 0
-    return 2  # pragma: no cover
+    try:
+        return serve(args.scenario, args.host, args.port, args.speed, args.db, args.api_key,
+                     args.background_arrivals, args.max_items, args.allow_remote_callbacks)
+    except ServeError as exc:
+        raise UsageError(f"{_SERVE_OPTIONS.get(exc.parameter, exc.parameter)}"
+                         f"{exc.rest}") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,7 +24,8 @@ from om import (
     load_catalog,
 )
 from om.fallout import FalloutQueue
-from sim.scenario import Scenario, scenario_from_dict
+from sim.scenario.load import scenario_from_dict
+from sim.scenario.schema import Scenario
 
 pytest_plugins = ["pytester"]  # a user's own pytest session, for the omsim fixture
 

@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 import yaml
 
-from sim.live import LiveService
-from sim.scenario import Scenario, scenario_from_dict
+from sim.live.service import LiveService
+from sim.scenario.load import scenario_from_dict
+from sim.scenario.schema import Scenario
 from tests.conftest import REPO, small_dict
 
 PO = "/tmf-api/productOrderingManagement/v4"

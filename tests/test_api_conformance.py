@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from om.tmf_specs import validate_body
-from sim.live import LiveService
-from sim.scenario import scenario_from_dict
-from sim.tmf_api import ApiSettings, create_app
+from sim.live.api.app import ApiSettings, create_app
+from sim.live.service import LiveService
+from sim.scenario.load import scenario_from_dict
 from tests.conftest import REPO
 from tests.livetools import PO, TERMINAL, b2c_order, bulk_order, live_scenario
 

@@ -25,8 +25,8 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
-from sim.live import LiveService
-from sim.tmf_api import ApiSettings, create_app, openapi_document
+from sim.live.api.app import ApiSettings, create_app, openapi_document
+from sim.live.service import LiveService
 from tests.livetools import PO, b2c_order, scenario_object, wait_for
 
 CHECKS = [

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import yaml
 
 from sim.cli import main
-from sim.replicate import replicate
+from sim.experiments.replicate import replicate
 from tests.conftest import small_dict
 
 # The small scenario loses a few % of orders to unserviceable addresses, and its
@@ -142,9 +142,9 @@ def test_baseline_for_another_scenario_is_a_clear_error(write_yaml, tmp_path, ca
 
 def test_pytest_plugin_is_registered_by_entry_point(pytestconfig):
     """pytest loads the plugin through the pytest11 entry point named omsim."""
-    import sim.pytest_plugin
+    import sim.experiments.pytest_plugin
 
-    assert pytestconfig.pluginmanager.get_plugin("omsim") is sim.pytest_plugin
+    assert pytestconfig.pluginmanager.get_plugin("omsim") is sim.experiments.pytest_plugin
 
 
 def test_omsim_fixture_gives_estimates(omsim, write_yaml):

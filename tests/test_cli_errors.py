@@ -26,9 +26,9 @@ def no_simulation(monkeypatch):
     """Every error here must be found before a simulation starts: running one fails."""
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a simulation ran before the input was checked")
-    monkeypatch.setattr("sim.harness.run_scenario", refuse)
-    monkeypatch.setattr("sim.replicate.run_jobs", refuse)
-    monkeypatch.setattr("sim.sweep.run_jobs", refuse)
+    monkeypatch.setattr("sim.run.harness.run_scenario", refuse)
+    monkeypatch.setattr("sim.experiments.replicate.run_jobs", refuse)
+    monkeypatch.setattr("sim.experiments.sweep.run_jobs", refuse)
 
 
 def one_error_line(capsys, rc: int, *fragments: str) -> str:

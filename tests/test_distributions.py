@@ -15,7 +15,7 @@ import statistics
 import pytest
 from pydantic import BaseModel
 
-from sim.distributions import Distribution
+from sim.scenario.distributions import Distribution
 
 N = 100_000
 Z = 4.0

@@ -10,8 +10,8 @@ import pytest
 import simpy
 
 from om import Action, FalloutCause, SouthboundError
-from sim.element import CONNECT_TIMEOUT_S, Element
-from sim.scenario import ElementSettings
+from sim.elements.element import CONNECT_TIMEOUT_S, Element
+from sim.scenario.schema import ElementSettings
 
 LATENCY_S = 10.0
 
@@ -72,10 +72,10 @@ def test_an_unreachable_element_fails_after_the_connect_timeout_without_a_sessio
     holds a session (the queue is not blocked by them)."""
     env = simpy.Environment()
     element = _element(env, sessions=1)
-    element.down = True
+    element.set_down(True)
     done = _finish_times(env, [element.activate(_item(n)) for n in range(3)])
     assert done == [(CONNECT_TIMEOUT_S, False)] * 3
-    element.down = False
+    element.set_down(False)
     again = element.activate(_item(4))
     env.run()
     assert again.ok

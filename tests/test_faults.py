@@ -17,8 +17,8 @@ from om import (
 )
 from om.events import ManualTouch, RetryMade
 from om.fallout import FalloutQueue, RetryPolicy
-from sim.harness import build_run, run_scenario
-from sim.scenario import load_scenario
+from sim.run.harness import build_run, run_scenario
+from sim.scenario.load import load_scenario
 from tests.conftest import SCENARIOS, order_manager, small_dict, without_wall_time
 
 
@@ -248,7 +248,7 @@ def test_policy_without_timeout_waits_forever(timeout_s):
 def test_cancel_is_accepted_after_a_no_show(write_yaml):
     """A no-show is not a technician on site: the rescheduled order can still be cancelled,
     and cancelling it releases everything it held."""
-    from sim.metrics import DAY_S
+    from sim.units import DAY_S
     raw = small_dict(arrivals=[{"offering": "SuperFibre 200 Home", "rate_per_day": 10}],
                      workforce={"technicians": 4, "no_show_rate": 1.0, "reschedules": 3,
                                 "appointment_lead_days": 1})

@@ -9,10 +9,10 @@ import pytest
 
 from om import ScenarioError
 from sim.cli import main
-from sim.harness import build_run, finish, run_scenario
-from sim.impact import impacted, snapshot
-from sim.metrics import DAY_S
-from sim.scenario import load_scenario, scenario_from_dict
+from sim.measure.impact import impacted, snapshot
+from sim.run.harness import build_run, finish, run_scenario
+from sim.scenario.load import load_scenario, scenario_from_dict
+from sim.units import DAY_S
 from tests.conftest import REPO, SCENARIOS, small_dict
 
 HOME = "SuperFibre 200 Home"

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from sim import tmf_orders
-from sim.tmf_api import ApiSettings, create_app
+from sim.live import orders as tmf_orders
+from sim.live.api.app import ApiSettings, create_app
 from tests.livetools import PO, Server, b2c_order, live_scenario, started, wait_for, write_scenario
 
 
@@ -57,10 +57,10 @@ def test_serve_exits_non_zero_when_the_service_fails(tmp_path: Path) -> None:
     """``omsim serve`` does not keep answering once a thread it needs died: it stops with
     one error line and a non-zero exit code (so a supervisor restarts it)."""
     scenario = write_scenario(tmp_path, live_scenario())
-    prelude = ("import sim.store\n"
+    prelude = ("import sim.live.store\n"
                "def _broken(self, ticks):\n"
                "    raise OSError('disk I/O error')\n"
-               "sim.store.Store.write = _broken")
+               "sim.live.store.Store.write = _broken")
     with Server(scenario, tmp_path / "live.sqlite", 3600, prelude=prelude) as server:
         addresses = httpx.get(f"{server.url}/omsim/addresses", params={"limit": 1}).json()
         reply = httpx.post(f"{server.url}{PO}/productOrder",

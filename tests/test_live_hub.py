@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from sim.hub import Hub, Listener
-from sim.tmf_api import create_app
+from sim.live.api.app import create_app
+from sim.live.hub import Hub, Listener
 from tests.livetools import PO, started, wait_for
 
 

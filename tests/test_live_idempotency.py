@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from sim.tmf_api import create_app
+from sim.live.api.app import create_app
 from tests.livetools import PO, b2c_order, started
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from sim.live import Request
+from sim.live.service import Request
 from tests.livetools import (
     PO,
     TERMINAL,

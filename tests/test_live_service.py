@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from om.tmf_specs import validate_body
-from sim.live import LiveError, LiveService
-from sim.scenario import scenario_from_dict
-from sim.store import Reader
+from sim.live.service import LiveError, LiveService
+from sim.live.store import Reader
+from sim.scenario.load import scenario_from_dict
 from tests.conftest import REPO
 from tests.livetools import live_scenario, wait_for
 
@@ -42,5 +42,5 @@ def test_a_database_serves_only_its_own_scenario(tmp_path: Path) -> None:
     db = tmp_path / "one.sqlite"
     LiveService(scenario_from_dict(live_scenario(), "live.yaml", REPO), db).stop()
     other = scenario_from_dict(live_scenario(lead_days=2.0), "other.yaml", REPO)
-    with pytest.raises(LiveError, match="fresh --db"):
+    with pytest.raises(LiveError, match="fresh database"):
         LiveService(other, db)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
-from sim.replicate import replicate
-from sim.scenario import load_scenario
-from sim.stats import erlang_b, mean_ci
+from sim.stats.queueing import erlang_b
+
+from sim.experiments.replicate import replicate
+from sim.scenario.load import load_scenario
+from sim.stats.estimates import mean_ci
 from tests.conftest import SCENARIOS
 
 OFFERING = "Fibre Line"
@@ -50,7 +52,7 @@ def test_pon_port_blocking_matches_erlang_b():
 
 def test_loss_system_releases_every_ont_id():
     """With churn, the port's ONT ids are only held by customers still in service."""
-    from sim.harness import build_run
+    from sim.run.harness import build_run
     # Ten days: ten mean holding times, about 280 customers through a full port.
     scenario = load_scenario(SCENARIOS / "erlang_b_pon_port.yaml",
                              {"duration_days": 10, "warmup_days": 1})

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from sim.cli import main
-from sim.replicate import Summary, load_run_dir, metric_values, replicate
-from sim.stats import Estimate
-from sim.sweep import grid, parse_set, run_sweep, write_sweep
+from sim.cli import main, parse_set
+from sim.experiments.replicate import Summary, load_run_dir, metric_values, replicate
+from sim.experiments.sweep import grid, run_sweep, write_sweep
+from sim.stats.estimates import Estimate
 from tests.conftest import small_dict, without_wall_time
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sim.harness import build_run, run_scenario
-from sim.metrics import DAY_S
+from sim.run.harness import build_run, run_scenario
+from sim.units import DAY_S
 from tests.conftest import without_wall_time
 
 

@@ -11,8 +11,8 @@ import yaml
 
 from om import CatalogError, ScenarioError, load_catalog
 from sim.cli import main
-from sim.harness import run_scenario
-from sim.scenario import load_scenario
+from sim.run.harness import run_scenario
+from sim.scenario.load import load_scenario
 from tests.conftest import CATALOG, REPO, SCENARIOS, small_dict
 
 

@@ -1,4 +1,4 @@
-"""sim.stats: queueing formulas, confidence intervals, Welch tests and CI thresholds."""
+"""sim.stats.estimates: queueing formulas, confidence intervals, Welch tests and CI thresholds."""
 
 from __future__ import annotations
 
@@ -10,20 +10,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from scipy import stats as st
+from sim.experiments.junit import junit_xml
+from sim.experiments.thresholds import Threshold, evaluate_threshold, metric_at, parse_threshold
+from sim.stats.queueing import erlang_b, erlang_c, mmc_mean_wait
 
-from sim.stats import (
-    Estimate,
-    Threshold,
-    erlang_b,
-    erlang_c,
-    evaluate_threshold,
-    junit_xml,
-    mean_ci,
-    metric_at,
-    mmc_mean_wait,
-    parse_threshold,
-    welch_worse,
-)
+from sim.stats.estimates import Estimate, mean_ci, welch_worse
 
 
 def erlang_b_direct(a: float, c: int) -> float:

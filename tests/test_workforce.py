@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import simpy
 
 from network_model import TechnicianSpec
-from sim.scenario import WorkforceSettings
-from sim.workforce import Workforce
+from sim.elements.workforce import Workforce
+from sim.scenario.schema import WorkforceSettings
 
 HOUR_S = 3600.0
 

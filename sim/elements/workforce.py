@@ -1,0 +1,192 @@
+"""The field workforce: a regional crew of technicians working daily shifts.
+
+An install visit is booked ``appointment_lead_days`` ahead (the customer's chosen
+slot); on that day it joins the region's dispatch queue (first come, first served).
+Each technician is one SimPy process that takes the next job only while on shift,
+travels, installs, and comes back for more; a job started late in the shift is
+finished even if that runs over. With a 24-hour shift, no travel and exponential
+install times, a crew of c is an M/M/c queue (Erlang C).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from network_model import TechnicianSpec
+from om import FalloutCause, ResourceOrderItem, SouthboundError
+from sim.scenario.schema import WorkforceSettings
+
+DAY_S = 86400.0
+NO_SHOW_WAIT_S = 15 * 60.0  # a technician waits this long at the door before leaving
+
+
+class Job:
+    """One install visit waiting for, or with, a technician."""
+
+    __slots__ = ("item", "queued_s", "done")
+
+    def __init__(self, item: ResourceOrderItem, queued_s: float, done: simpy.Event) -> None:
+        self.item = item
+        self.queued_s = queued_s
+        self.done = done
+
+
+class Technician:
+    """A field technician who travels to a site and installs an ONT.
+
+    One SimPy process per technician. Takes one job at a time, inside the shift
+    (hours of the day, every day). While absent (the first ``crew.absent`` of the crew,
+    set by a fault) takes no new job: one waiting for work leaves at once, one on a visit
+    finishes it first; all come back the moment the absence ends.
+    """
+
+    def __init__(self, env: simpy.Environment, spec: TechnicianSpec, crew: Workforce,
+                 index: int) -> None:
+        self.env = env
+        self.spec = spec
+        self.crew = crew
+        self.index = index  # the first ``crew.absent`` technicians are off (a fault)
+        self.busy_s = 0.0
+        self.jobs = 0
+        self.waiting_for_work = False  # in the shift, waiting on the dispatch queue
+        self._start_s = spec.shift_start_hour * 3600.0
+        self._end_s = spec.shift_end_hour * 3600.0
+        self._all_day = self._start_s == 0 and self._end_s == DAY_S
+        self.process = env.process(self._work())
+
+    @property
+    def absent(self) -> bool:
+        return self.index < self.crew.absent
+
+    def _work(self) -> Generator[simpy.Event, Any, None]:
+        while True:
+            if self.absent:
+                yield self.crew.absence_changed  # off until the crew's absences change
+                continue
+            job = yield from self._next_job()
+            if job is None:  # the shift is over, or the technician was sent away
+                continue
+            if job.item.order.service_item.product_item.order.cancelling:
+                job.done.succeed()  # the order was cancelled while the visit waited
+                continue
+            yield from self._visit(job)
+
+    def _next_job(self) -> Generator[simpy.Event, Any, Job | None]:
+        """The next job of the dispatch queue, taken inside the shift; None when the
+        shift has not started, ends first, or the technician is sent away meanwhile."""
+        env = self.env
+        if self._all_day:
+            get = self.crew.queue.get()
+            wait: simpy.Event = get
+        else:
+            into_day = env.now % DAY_S
+            if into_day < self._start_s:
+                yield env.timeout(self._start_s - into_day)
+                return None
+            if into_day >= self._end_s:
+                yield env.timeout(DAY_S - into_day + self._start_s)
+                return None
+            get = self.crew.queue.get()
+            wait = get | env.timeout(self._end_s - into_day)
+        self.waiting_for_work = True
+        with contextlib.suppress(simpy.Interrupt):  # sent away (Workforce.set_absent)
+            yield wait
+        self.waiting_for_work = False
+        if not get.triggered:
+            get.cancel()
+            return None
+        return get.value  # (a job handed over in the instant it was sent away: do it)
+
+    def _visit(self, job: Job) -> Generator[simpy.Event, Any, None]:
+        """Travel to the site and install, or find nobody home; ends the job's event."""
+        env, crew = self.env, self.crew
+        started = env.now
+        crew.waits_s.append(started - job.queued_s)
+        job.item.appointment = (self.spec.name, started)
+        crew.on_job += 1
+        # The longer a visit was postponed, the likelier nobody is home for it.
+        no_show = crew.no_show_rate + crew.no_show_per_wait_day * (
+            (started - job.queued_s) / DAY_S)
+        if no_show and crew.rng.random() < no_show:
+            yield env.timeout(crew.travel_s() + NO_SHOW_WAIT_S)
+            outcome: SouthboundError | None = SouthboundError(
+                job.item.key, FalloutCause.CUSTOMER_NOT_HOME, self.spec.name,
+                "nobody home at the appointment")
+        else:
+            yield env.timeout(crew.travel_s() + crew.install_s())
+            outcome = None
+        crew.on_job -= 1
+        self.busy_s += env.now - started
+        self.jobs += 1
+        if outcome is None:
+            job.done.succeed()
+        else:
+            crew.no_shows += 1
+            job.item.appointment = None  # nobody let the technician in: not on site
+            job.done.fail(outcome)
+
+
+class Workforce:
+    """The crew of one region; satisfies the southbound port for install visits."""
+
+    def __init__(self, env: simpy.Environment, name: str, technicians: list[TechnicianSpec],
+                 settings: WorkforceSettings, rng: random.Random) -> None:
+        self.env = env
+        self.name = name
+        self.settings = settings
+        self.queue: simpy.Store = simpy.Store(env)
+        self.waits_s: list[float] = []  # queue wait of each job a technician took
+        self.on_job = 0  # technicians busy right now
+        self.absent = 0  # technicians off (sick, storm duty): see set_absent
+        self.absence_changed = env.event()  # fires (and is renewed) when ``absent`` does
+        self.no_shows = 0
+        self.no_show_rate = settings.no_show_rate
+        self.no_show_per_wait_day = settings.no_show_per_wait_day
+        self.rng = rng
+        travel, install = settings.travel_min.sampler(rng), settings.install_min.sampler(rng)
+        self.travel_s = lambda: 60.0 * travel()
+        self.install_s = lambda: 60.0 * install()
+        self._lead_s = settings.appointment_lead_days.sampler(rng)
+        self.technicians = [Technician(env, spec, self, i) for i, spec in enumerate(technicians)]
+
+    def activate(self, item: ResourceOrderItem) -> simpy.Event:
+        """Book the visit: the job joins the dispatch queue when its appointment day comes.
+        The returned event is the job's: a technician ends it (no process per visit)."""
+        done = self.env.event()
+        lead_s = self._lead_s() * DAY_S
+        if lead_s:
+            self.env.timeout(lead_s).callbacks.append(lambda _: self._dispatch(item, done))
+        else:
+            self._dispatch(item, done)
+        return done
+
+    def deactivate(self, item: ResourceOrderItem) -> simpy.Event:
+        # A visit that happened cannot be undone; the ONT stays on the wall.
+        return self.env.timeout(0)
+
+    def _dispatch(self, item: ResourceOrderItem, done: simpy.Event) -> None:
+        self.queue.put(Job(item, self.env.now, done))
+
+    def set_absent(self, count: int) -> None:
+        """Make the first ``count`` technicians absent (at most all of them) from now:
+        those waiting for work leave at once, those absent before and no longer come back.
+        """
+        self.absent = max(0, min(len(self.technicians), count))
+        for t in self.technicians[:self.absent]:
+            if t.waiting_for_work:
+                t.waiting_for_work = False  # interrupted once, however often this is called
+                t.process.interrupt("absent")
+        changed, self.absence_changed = self.absence_changed, self.env.event()
+        changed.succeed()
+
+    @property
+    def backlog(self) -> int:
+        return len(self.queue.items)
+
+    def shift_hours_per_day(self) -> float:
+        return sum(t.spec.shift_end_hour - t.spec.shift_start_hour for t in self.technicians)

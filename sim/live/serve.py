@@ -1,0 +1,125 @@
+"""``omsim serve``: check its inputs, take the database, bind the port, replay the log,
+then answer HTTP until interrupted or until the service can no longer take writes.
+
+Whatever is wrong with the input is found before the server says it is serving, and is
+one error (:class:`ServeError` names the parameter): a value out of range, a database
+whose directory does not exist or that another server holds, a host that does not
+resolve, a port that cannot be bound. The socket is bound here and handed to uvicorn, so
+the port reported is the one served (port 0 picks a free one).
+
+Exit codes: 0 after Ctrl-C or SIGTERM; 1 when a thread the service needs died (the
+reason is printed; every acknowledged write is in the database, and a restart replays
+it); 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import sys
+import threading
+from pathlib import Path
+
+from om import OmsimError
+from sim.live.service import MAX_SPEED, LiveService
+
+MAX_ITEMS = 10_000  # items of one order; past this one order stalls everyone's writes
+
+
+class ServeError(OmsimError):
+    """A value ``serve`` cannot work with. ``parameter`` names it (``port``, ``host``,
+    ``speed``, ``max_items``, ``db``) and the message goes on from there, so that the
+    command line can say it with its option's name instead."""
+
+    def __init__(self, parameter: str, rest: str) -> None:
+        super().__init__(parameter, rest)  # every argument: the error pickles
+        self.parameter, self.rest = parameter, rest
+
+    def __str__(self) -> str:
+        return f"{self.parameter}{self.rest}"
+
+
+def check_options(port: int, speed: float, max_items: int, db: Path | None) -> None:
+    """Raise :class:`ServeError` naming the first value out of range."""
+    if not 0 <= port <= 65535:
+        raise ServeError("port", f": must be 0 to 65535, got {port}")
+    if not (math.isfinite(speed) and 0 < speed <= MAX_SPEED):
+        raise ServeError("speed", f": simulated seconds per wall second, above 0 and at "
+                                  f"most {MAX_SPEED:,.0f}; got {speed}")
+    if not 1 <= max_items <= MAX_ITEMS:
+        raise ServeError("max_items", f": must be 1 to {MAX_ITEMS:,}, got {max_items}")
+    if db is not None and not db.parent.is_dir():
+        raise ServeError("db", f": directory {db.parent} does not exist")
+    if db is not None and db.is_dir():
+        raise ServeError("db", f": {db} is a directory, not a database file")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (ServeError naming what failed)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ServeError("host", f" '{host}': not an address of this machine "
+                                 f"({getattr(exc, 'strerror', None) or exc})") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ServeError("port", f" {port} on {host}: cannot listen "
+                                 f"({exc.strerror or exc})") from None
+    return sock
+
+
+def serve(scenario_path: Path, host: str = "127.0.0.1", port: int = 8622,
+          speed: float = 3600.0, db: Path | None = None, api_key: str | None = None,
+          background_arrivals: bool = False, max_items: int = 5000,
+          allow_remote_callbacks: bool = False) -> int:
+    """Run the live service until interrupted; the exit code (see the module docstring)."""
+    import uvicorn
+
+    from sim.live.api.app import ApiSettings, create_app
+    from sim.run.collector import collector_for_simulation
+    from sim.scenario.load import load_scenario
+
+    check_options(port, speed, max_items, db)
+    scenario = load_scenario(scenario_path)
+    if db is None:
+        db = Path("omsim-data") / f"{Path(scenario.name).name}.sqlite"
+        db.parent.mkdir(exist_ok=True)
+    service = LiveService(scenario, db, speed, background_arrivals)
+    try:
+        sock = bind(host, port)
+    except ServeError:
+        service.stop()
+        raise
+    try:
+        service.start()
+        settings = ApiSettings(api_key=api_key, max_items=max_items,
+                               allow_remote_callbacks=allow_remote_callbacks)
+        app = create_app(service, settings)
+        bound = sock.getsockname()[1]
+        where = f"[{host}]" if ":" in host else host
+        print(f"omsim serve: scenario '{scenario.name}' at {speed:g}x on "
+              f"http://{where}:{bound} (db {db}, {service.replayed_commands} logged "
+              f"commands replayed in {service.replay_s:.1f} s)", flush=True)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+
+        def stop_when_unhealthy() -> None:
+            service.health.failed.wait()
+            server.should_exit = True
+
+        threading.Thread(target=stop_when_unhealthy, name="omsim-watch", daemon=True).start()
+        with collector_for_simulation():  # the same GC tuning as a batch run
+            server.run(sockets=[sock])
+    finally:
+        sock.close()
+        service.stop()
+    if service.health.problem is not None:
+        print(f"error: the service stopped taking writes: {service.health.problem}",
+              file=sys.stderr, flush=True)
+        return 1
+    return 0

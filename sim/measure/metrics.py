@@ -1,0 +1,349 @@
+"""Metrics: subscribes to the order manager's events and builds the run report.
+
+Counting is per product order. Orders submitted before the warm-up ends count for
+conservation (``orders``) but not for the time-based statistics (cycle time, fallout,
+flow-through, throughput), which cover the cohort submitted after it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from network_model import Network, PoolKind
+from om import FalloutRaised, OrderManager, ProductOrder, StateChanged
+from om.events import ManualTouch
+from om.orders import TERMINAL
+from sim.elements.router import EmulatedNetwork
+from sim.measure.lifecycle import LifecycleMetrics
+
+DAY_S = 86400.0
+SAMPLE_EVERY_S = 3600.0
+_LAYER_ENTITIES = {"productOrder": "product_orders", "serviceOrder": "service_orders",
+                   "resourceOrder": "resource_orders"}
+
+
+class OrderRecord:
+    """What metrics keep about one product order (not the order itself)."""
+
+    __slots__ = ("offering", "submitted_s", "ended_s", "state", "fallout_cause",
+                 "fallout_layer", "fallout_s", "manual_touches")
+
+    def __init__(self, offering: str, submitted_s: float) -> None:
+        self.offering = offering
+        self.submitted_s = submitted_s
+        self.ended_s: float | None = None
+        self.state = "acknowledged"
+        self.fallout_cause: str | None = None
+        self.fallout_s: float | None = None  # when the first fallout was raised
+        self.fallout_layer: str | None = None
+        self.manual_touches = 0
+
+
+class Metrics:
+    """Collects one run's figures from events and periodic samples."""
+
+    def __init__(self, env: simpy.Environment, om: OrderManager, network: Network,
+                 emulated: EmulatedNetwork, duration_s: float, warmup_s: float) -> None:
+        self.env = env
+        self.om = om
+        self.network = network
+        self.emulated = emulated
+        self.duration_s = duration_s
+        self.warmup_s = warmup_s
+        self.orders: dict[str, OrderRecord] = {}
+        self.layer_states: dict[str, Counter[str]] = {v: Counter()
+                                                      for v in _LAYER_ENTITIES.values()}
+        self.samples: list[dict[str, float]] = []
+        self.in_system = 0  # product orders submitted and not yet terminal
+        # Workforce counters at the end of the warm-up, so its figures cover the same
+        # measured period as every other time-based statistic.
+        self._busy_at_warmup_s = 0.0
+        self._jobs_at_warmup = 0
+        self._waits_at_warmup = 0
+        self._retries_at_warmup = 0
+        self.capacity = {kind: sum(p.capacity for p in pools)
+                         for kind, pools in network.pools_by_kind().items()}
+        om.bus.subscribe(StateChanged, self._on_state)
+        om.bus.subscribe(FalloutRaised, self._on_fallout)
+        om.bus.subscribe(ManualTouch, self._on_manual_touch)
+        self.lifecycle = LifecycleMetrics(om.bus, om.catalog, warmup_s,
+                                          om.com.jeopardy.share)
+        self.touches: list[ManualTouch] = []
+        env.process(self._sample())
+        if warmup_s > 0:
+            env.process(self._mark_warmup_end())
+
+    # -- event handlers (hot path: keep them small) --------------------------------------
+    def order_submitted(self, order: ProductOrder, offering: str) -> None:
+        self.orders[order.id] = OrderRecord(offering, self.env.now)
+        self.in_system += 1
+        self.lifecycle.order_submitted(order, self.env.now)
+
+    def _on_state(self, event: StateChanged) -> None:
+        layer = _LAYER_ENTITIES.get(event.entity)
+        if layer is None or event.new not in TERMINAL:
+            return
+        self.layer_states[layer][event.new] += 1
+        if layer == "product_orders":
+            record = self.orders.get(event.id)
+            if record is not None:
+                if record.state not in TERMINAL:
+                    self.in_system -= 1
+                record.state = event.new
+                record.ended_s = event.at_s
+
+    def _on_fallout(self, event: FalloutRaised) -> None:
+        record = self.orders.get(event.order_id)
+        if record is not None and record.fallout_cause is None:
+            record.fallout_cause = event.cause
+            record.fallout_s = event.at_s
+            record.fallout_layer = event.layer
+
+    def _on_manual_touch(self, event: ManualTouch) -> None:
+        self.touches.append(event)
+        record = self.orders.get(event.order_id)
+        if record is not None:
+            record.manual_touches += 1
+
+    def _sample(self) -> Generator[simpy.Event, Any, None]:
+        in_use = self.om.resources.in_use_by_kind
+        crews = self.emulated.crews.values()
+        fallout_queue = getattr(self.om.rom, "fallout_queue", None)
+        while True:
+            sample = {kind.value: float(in_use[kind]) for kind in PoolKind}
+            sample["t_days"] = self.env.now / DAY_S
+            sample["technicians_busy"] = float(sum(c.on_job for c in crews))
+            sample["install_backlog"] = float(sum(c.backlog for c in crews))
+            sample["orders_in_system"] = float(self.in_system)
+            if fallout_queue is not None:
+                sample["fallout_backlog"] = float(fallout_queue.backlog)
+            self.samples.append(sample)
+            yield self.env.timeout(SAMPLE_EVERY_S)
+
+    def _mark_warmup_end(self) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(self.warmup_s)
+        technicians = [t for c in self.emulated.crews.values() for t in c.technicians]
+        self._busy_at_warmup_s = sum(t.busy_s for t in technicians)
+        self._jobs_at_warmup = sum(t.jobs for t in technicians)
+        self._waits_at_warmup = sum(len(c.waits_s) for c in self.emulated.crews.values())
+        self._retries_at_warmup = self.om.rom.retries
+
+    # -- the report ---------------------------------------------------------------------
+    def report(self) -> dict[str, Any]:
+        records = list(self.orders.values())
+        cohort = [r for r in records if r.submitted_s >= self.warmup_s]
+        cycle_h = np.array([(r.ended_s - r.submitted_s) / 3600.0 for r in cohort
+                            if r.state == "completed" and r.ended_s is not None])
+        return {
+            "orders": self._order_counts(records, cohort),
+            "throughput": {"completed_per_day": self._completed_per_day(records)},
+            "cycle_time_hours": _percentiles(cycle_h),
+            "cycle_time_histogram": _histogram(cycle_h),
+            "in_system": self._in_system(),
+            "flow_through_rate": _flow_through_rate(cohort),
+            "fallout": self._fallout(cohort),
+            "manual_touches": sum(r.manual_touches for r in cohort),
+            "fallout_queue": self._fallout_queue(),
+            "retries": self.om.rom.retries - self._retries_at_warmup,  # after warm-up
+            "resources": self._resources(),
+            "layers": {layer: dict(sorted(c.items())) for layer, c in self.layer_states.items()},
+            "utilisation": self._utilisation(),
+            "timeline": {**self._timeline(records), **self._daily_series()},
+            **self.lifecycle.report(),
+        }
+
+    @staticmethod
+    def _order_counts(records: list[OrderRecord], cohort: list[OrderRecord]) -> dict[str, int]:
+        """Every order by its state (conservation), and how many the statistics cover."""
+        states = Counter(r.state for r in records)
+        return {
+            "submitted": len(records),
+            "completed": states["completed"],
+            "failed": states["failed"],
+            "partial": states["partial"],
+            "cancelled": states["cancelled"],
+            "rejected": states["rejected"],
+            "in_flight": sum(1 for r in records if r.state not in TERMINAL),
+            "measured": len(cohort),
+        }
+
+    def _completed_per_day(self, records: list[OrderRecord]) -> float:
+        """Orders completed after the warm-up (whenever submitted), per measured day."""
+        measured_days = (self.duration_s - self.warmup_s) / DAY_S
+        completed = sum(1 for r in records if r.state == "completed"
+                        and r.ended_s is not None and r.ended_s >= self.warmup_s)
+        return _r(completed / measured_days)
+
+    def _fallout(self, cohort: list[OrderRecord]) -> dict[str, Any]:
+        """Orders of the cohort with a fallout: the rate, and by cause, layer, offering."""
+        fallen = [r for r in cohort if r.fallout_cause is not None]
+        return {
+            "rate": _r(len(fallen) / len(cohort)) if cohort else 0.0,
+            "orders": len(fallen),
+            "by_cause": dict(sorted(Counter(r.fallout_cause for r in fallen).items())),
+            "by_layer": dict(sorted(Counter(r.fallout_layer for r in fallen).items())),
+            "by_offering": self._by_offering(cohort),
+        }
+
+    def _by_offering(self, cohort: list[OrderRecord]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for name in sorted({r.offering for r in cohort}):
+            mine = [r for r in cohort if r.offering == name]
+            fell = sum(1 for r in mine if r.fallout_cause is not None)
+            out[name] = {"submitted": len(mine), "fallout": fell, "rate": _r(fell / len(mine))}
+        return out
+
+    def _utilisation(self) -> dict[str, Any]:
+        pools: dict[str, Any] = {}
+        measured = [s for s in self.samples if s["t_days"] * DAY_S >= self.warmup_s]
+        for kind in PoolKind:
+            capacity = self.capacity.get(kind, 0)
+            levels = [s[kind.value] for s in measured] or [0.0]
+            pools[kind.value] = {
+                "capacity": capacity,
+                "in_use_end": self.om.resources.in_use_by_kind[kind],
+                "mean": _r(float(np.mean(levels)) / capacity) if capacity else 0.0,
+                "peak": _r(max(levels) / capacity) if capacity else 0.0,
+            }
+        crews = list(self.emulated.crews.values())
+        technicians = sum(len(c.technicians) for c in crews)
+        # After the warm-up only: shift time, busy time and the waits of jobs started since.
+        shift_s = (sum(c.shift_hours_per_day() for c in crews) * 3600.0
+                   * (self.duration_s - self.warmup_s) / DAY_S)
+        busy_s = sum(t.busy_s for c in crews for t in c.technicians) - self._busy_at_warmup_s
+        waits = np.array([w for c in crews for w in c.waits_s])[self._waits_at_warmup:] / 3600.0
+        pools["workforce"] = {
+            "technicians": technicians,
+            "busy_share": _r(min(1.0, busy_s / shift_s)) if shift_s else 0.0,
+            "jobs_done": sum(t.jobs for c in crews for t in c.technicians)
+            - self._jobs_at_warmup,
+            "queue_wait_hours_mean": _r(float(waits.mean())) if waits.size else 0.0,
+            "waited_share": _r(float((waits > 0).mean())) if waits.size else 0.0,
+            "backlog_end": sum(c.backlog for c in crews),
+        }
+        return pools
+
+    def _timeline(self, records: list[OrderRecord]) -> dict[str, list[int]]:
+        days = int(np.ceil(self.duration_s / DAY_S))
+        out = {"submitted": [0] * days, "completed": [0] * days, "fallout": [0] * days}
+        for r in records:
+            out["submitted"][min(days - 1, int(r.submitted_s // DAY_S))] += 1
+            if r.state == "completed" and r.ended_s is not None:
+                out["completed"][min(days - 1, int(r.ended_s // DAY_S))] += 1
+            if r.fallout_s is not None:
+                out["fallout"][min(days - 1, int(r.fallout_s // DAY_S))] += 1
+        return out
+
+
+    def _in_system(self) -> dict[str, float]:
+        """Product orders in the system (submitted, not terminal), time-averaged after
+        the warm-up from the hourly samples: the L of Little's law."""
+        levels = [s["orders_in_system"] for s in self.samples
+                  if s["t_days"] * DAY_S >= self.warmup_s] or [0.0]
+        return {"orders_mean": _r(float(np.mean(levels))), "orders_peak": max(levels)}
+
+    def _daily_series(self) -> dict[str, Any]:
+        """Per simulated day, the mean of the hourly samples: share of each pool in use,
+        share of technicians on a job during shift hours, backlogs. Compact enough for
+        the report (one number per day), enough for the HTML plots over time."""
+        days = int(np.ceil(self.duration_s / DAY_S))
+        by_day: list[list[dict[str, float]]] = [[] for _ in range(days)]
+        for s in self.samples:
+            by_day[min(days - 1, int(s["t_days"]))].append(s)
+        crews = list(self.emulated.crews.values())
+        technicians = sum(len(c.technicians) for c in crews)
+        specs = [t.spec for c in crews for t in c.technicians]
+        start_h = specs[0].shift_start_hour if specs else 0.0
+        end_h = specs[0].shift_end_hour if specs else 24.0
+
+        def daily(key: str, scale: float = 1.0, shift_only: bool = False) -> list[float]:
+            out = []
+            for day in by_day:
+                values = [s[key] for s in day if key in s and (
+                    not shift_only or start_h <= (s["t_days"] % 1.0) * 24.0 < end_h)]
+                out.append(_r(float(np.mean(values)) / scale) if values and scale else 0.0)
+            return out
+
+        utilisation = {kind.value: daily(kind.value, float(self.capacity.get(kind, 0)))
+                       for kind in PoolKind}
+        utilisation["workforce"] = daily("technicians_busy", float(technicians), True)
+        series: dict[str, Any] = {"utilisation": utilisation,
+                                  "install_backlog": daily("install_backlog"),
+                                  "orders_in_system": daily("orders_in_system")}
+        if any("fallout_backlog" in s for s in self.samples):
+            series["fallout_backlog"] = daily("fallout_backlog")
+        return series
+
+
+    def _fallout_queue(self) -> dict[str, Any]:
+        """Items worked by operations after the warm-up: time in queue and fix rate."""
+        worked = [t for t in self.touches if t.queued_s >= self.warmup_s]
+        hours = np.array([t.in_queue_s / 3600.0 for t in worked])
+        queue = self.om.fallout_queue
+        return {
+            "items": len(worked),
+            "fixed": sum(1 for t in worked if t.fixed),
+            "hours_p50": _r(np.percentile(hours, 50)) if hours.size else 0.0,
+            "hours_p90": _r(np.percentile(hours, 90)) if hours.size else 0.0,
+            "backlog_end": queue.backlog if queue is not None else 0,
+        }
+
+    def _resources(self) -> dict[str, int]:
+        """Resource records at the end. A record is leaked when it belongs neither to an
+        active product nor to an order still in flight (must be 0)."""
+        inventory = self.om.resources
+        active = {p.order_item for p in self.om.products.products.values()
+                  if p.status == "active"}
+        leaked = 0
+        for r in inventory.by_id.values():
+            if r.status == "reconciled" or r.correlation_id in active:
+                continue
+            record = self.orders.get(r.correlation_id.split("/", 1)[0])
+            if record is None or record.state in TERMINAL:
+                leaked += 1
+        return {"in_use": len(inventory), "reconciled": len(inventory.reconciled()),
+                "leaked": leaked}
+
+
+def _flow_through_rate(cohort: list[OrderRecord]) -> float:
+    """Share of the cohort completed with no fallout and no manual touch."""
+    if not cohort:
+        return 0.0
+    return _r(sum(1 for r in cohort if r.state == "completed" and r.fallout_cause is None
+                  and r.manual_touches == 0) / len(cohort))
+
+
+def _r(x: float) -> float:
+    return round(float(x), 6)
+
+
+def _histogram(hours: np.ndarray) -> dict[str, list[float]]:
+    """Cycle times in log-spaced buckets 1 % wide (hours; each bucket named by its
+    centre): a compact distribution with the same relative resolution at 30 minutes as
+    at 300 hours, that merges across replications by adding counts. Enough for a CDF."""
+    if hours.size == 0:
+        return {"hours": [], "orders": []}
+    positive = hours[hours > 0]
+    steps = np.round(np.log(positive) / _LOG_STEP).astype(int)
+    buckets = Counter(steps.tolist())
+    keys = sorted(buckets)
+    zero = int(hours.size - positive.size)
+    return {"hours": [0.0] * (zero > 0) + [round(float(np.exp(k * _LOG_STEP)), 4)
+                                          for k in keys],
+            "orders": [zero] * (zero > 0) + [buckets[k] for k in keys]}
+
+
+_LOG_STEP = float(np.log(1.01))
+
+
+def _percentiles(hours: np.ndarray) -> dict[str, float]:
+    if hours.size == 0:
+        return {"mean": 0.0, "p50": 0.0, "p90": 0.0, "p99": 0.0, "n": 0}
+    p50, p90, p99 = np.percentile(hours, [50, 90, 99])
+    return {"mean": _r(hours.mean()), "p50": _r(p50), "p90": _r(p90), "p99": _r(p99),
+            "n": int(hours.size)}

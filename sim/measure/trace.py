@@ -1,0 +1,83 @@
+"""Order traces: each product order's tree across COM, SOM and ROM with every item's
+state history, recorded from the event bus (``omsim trace`` prints it:
+:mod:`sim.report.trace`).
+
+The recorder is off unless a run asks for it (``omsim run --trace``): it keeps every
+order object and every state change, which a plain run does not need. The trace goes
+into the JSON report under ``trace`` (order id -> tree); times are simulated seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from om import EventBus, ProductOrder, StateChanged
+
+History = list[tuple[str, float]]
+
+
+class TraceRecorder:
+    """Subscribes to state changes; builds order trees at the end of the run."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.history: dict[tuple[str, str], History] = {}
+        self.orders: list[ProductOrder] = []
+        bus.subscribe(StateChanged, self._on_state)
+
+    def _on_state(self, event: StateChanged) -> None:
+        self.history.setdefault((event.entity, event.id), []).append((event.new, event.at_s))
+
+    def track(self, order: ProductOrder) -> None:
+        """Remember an order so that its tree can be built (call at submit)."""
+        self.orders.append(order)
+
+    def _h(self, entity: Any) -> list[list[Any]]:
+        return [[state, round(t, 3)] for state, t in self.history.get(
+            (entity.entity, entity.key), ())]
+
+    def tree(self, order: ProductOrder) -> dict[str, Any]:
+        """The order's tree: product items -> service items -> resource order items."""
+        cancellation = order.cancellation
+        return {
+            "id": order.id,
+            "type": order.order_type,
+            "customer": order.customer,
+            "state": order.state.value,
+            "state_reason": order.state_reason,
+            "order_date_s": order.order_date_s,
+            "history": self._h(order),
+            "cancellation": None if cancellation is None else {
+                "reason": cancellation.reason, "accepted": cancellation.accepted,
+                "refusal": cancellation.refusal, "at_s": cancellation.requested_s},
+            "amendments": [{"item": a.item_id, "characteristics": a.characteristics,
+                            "applied": a.applied, "refusal": a.refusal, "at_s": a.at_s}
+                           for a in order.amendments],
+            "service_order": order.service_order.id if order.service_order else None,
+            "items": [self._product_item(i) for i in order.items],
+        }
+
+    def _product_item(self, item: Any) -> dict[str, Any]:
+        return {
+            "id": item.id, "action": item.action.value, "offering": item.offering,
+            "place": item.place, "product": item.product_id, "state": item.state.value,
+            "history": self._h(item), "no_change": list(item.unchanged),
+            "services": [self._service_item(s) for s in item.service_items],
+        }
+
+    def _service_item(self, item: Any) -> dict[str, Any]:
+        ro = item.resource_order
+        return {
+            "id": item.key, "cfs": item.cfs, "action": item.action.value,
+            "service": item.service_id, "state": item.state.value, "history": self._h(item),
+            "no_change": list(item.unchanged),
+            "resource_order": None if ro is None else {
+                "id": ro.id, "state": ro.state.value, "history": self._h(ro),
+                "items": [{"id": r.key, "rfs": r.rfs, "action": r.action.value,
+                           "target": r.target, "resources": r.identifiers(),
+                           "state": r.state.value, "history": self._h(r)}
+                          for r in ro.items]},
+        }
+
+    def report(self) -> dict[str, Any]:
+        """Every tracked order's tree, by order id."""
+        return {o.id: self.tree(o) for o in self.orders}

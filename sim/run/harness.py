@@ -1,0 +1,191 @@
+"""The harness: wires network model, emulated elements and order manager for one
+replication of a scenario, runs it, and returns the report.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from network_model import generate_network
+from om import Catalog, EventBus, OrderManager
+from om.approvals import ApproverPool
+from om.fallout import FalloutQueue, RetryPolicy
+from sim.elements.router import EmulatedNetwork
+from sim.measure.impact import inventory_snapshot
+from sim.measure.metrics import Metrics
+from sim.measure.trace import TraceRecorder
+from sim.rng import stream
+from sim.run.collector import collector_for_simulation
+from sim.run.drain import drain, leftovers
+from sim.run.inject import inject_faults
+from sim.scenario.schema import Scenario
+from sim.traffic.arrivals import Arrivals
+from sim.traffic.churn import Churn
+from sim.units import DAY_S, HOUR_S, MINUTE_S
+
+
+@dataclass
+class Run:
+    """Everything one replication built, for tests and tools that look inside."""
+
+    env: simpy.Environment
+    om: OrderManager
+    emulated: EmulatedNetwork
+    metrics: Metrics
+    seed: int
+    replication: int
+    arrivals: Arrivals | None = None
+    churn: Churn | None = None
+    free_at_start: dict[str, int] | None = None
+    trace: TraceRecorder | None = None
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """The report of one replication: ``data`` is the JSON document."""
+
+    data: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+
+def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
+              env: simpy.Environment | None = None, arrivals: bool = True,
+              trace: bool = False) -> Run:
+    """Build (but do not run) one replication of ``scenario``.
+
+    Live mode passes its own real-time ``env`` and, unless asked for background traffic,
+    ``arrivals=False`` so that orders come only from the API. ``trace`` records every
+    order's tree and state history for the report.
+    """
+    seed = scenario.seed if seed is None else seed
+    env = simpy.Environment() if env is None else env
+    catalog = scenario.load_catalog()
+    # The network is design data: the same for every replication of a seed.
+    network = generate_network(scenario.network, seed, scenario.workforce)
+    emulated = EmulatedNetwork(env, network, catalog, scenario, seed, replication)
+    bus = EventBus()
+    om = OrderManager(env, catalog, network, emulated, bus,
+                      policies=retry_policies(scenario, catalog),
+                      fallout_queue=fallout_queue(env, bus, scenario, seed, replication),
+                      rng=stream(seed, replication, "rom:backoff"),
+                      on_item_failure=scenario.order_management.on_item_failure)
+    om.com.jeopardy.share = scenario.jeopardy_share
+    if scenario.approvals is not None:
+        om.com.approvers = approver_pool(env, bus, scenario, seed, replication)
+    inject_faults(env, scenario.faults, network, emulated,
+                  stream(seed, replication, "faults"), scenario._source)
+    metrics = Metrics(env, om, network, emulated, scenario.duration_days * DAY_S,
+                      scenario.warmup_days * DAY_S)
+    recorder = TraceRecorder(bus) if trace else None
+    on_submit = metrics.order_submitted
+    if recorder is not None:
+        def on_submit(order: Any, label: str) -> None:
+            metrics.order_submitted(order, label)
+            recorder.track(order)
+    sources = None
+    if arrivals:
+        sources = Arrivals(env, om, network, scenario, seed, replication, on_submit)
+    churn = Churn(env, om, scenario, stream(seed, replication, "churn"), on_submit)
+    run = Run(env, om, emulated, metrics, seed, replication, sources, churn,
+              trace=recorder)
+    run.free_at_start = {p.name: p.free for p in network.all_pools()}
+    return run
+
+
+def retry_policies(scenario: Scenario, catalog: Catalog) -> dict[str, RetryPolicy]:
+    """ROM's policy per element kind, from the scenario (one try each if retries are off).
+    Install visits have no timeout: a no-show is retried by booking a new appointment."""
+    if not scenario.order_management.retries:
+        return {}
+    policies = {}
+    for kind in catalog.element_kinds():
+        if kind == "workforce":
+            policies[kind] = RetryPolicy(attempts=1 + scenario.workforce.reschedules,
+                                         timeout_s=math.inf, backoff_s=0)
+        else:
+            r = scenario.element_settings(kind).retry
+            policies[kind] = RetryPolicy(r.attempts, r.timeout_s, r.backoff_s,
+                                         r.backoff_factor, r.jitter)
+    return policies
+
+
+def approver_pool(env: simpy.Environment, bus: EventBus, scenario: Scenario, seed: int,
+                  replication: int) -> ApproverPool:
+    """The approvers of the scenario, who decide orders matching a catalog rule."""
+    settings = scenario.approvals
+    assert settings is not None
+    rng = stream(seed, replication, "approvals")
+    response_h = settings.response_hours.sampler(rng)
+    return ApproverPool(env, bus, settings.approvers, lambda: HOUR_S * response_h(),
+                        settings.rejection_rate, rng)
+
+
+def fallout_queue(env: simpy.Environment, bus: EventBus, scenario: Scenario, seed: int,
+                  replication: int) -> FalloutQueue | None:
+    """The operations team of the scenario, or None when the fallout queue is off."""
+    ops = scenario.order_management.operations
+    if not ops.enabled:
+        return None
+    rng = stream(seed, replication, "operations")
+    handling_min = ops.handling_min.sampler(rng)
+    return FalloutQueue(env, bus, ops.staff, lambda: MINUTE_S * handling_min(), ops.fix_success,
+                        rng)
+
+
+def events_processed(env: simpy.Environment) -> int:
+    # SimPy numbers every scheduled event (Environment._eid); those still queued at the
+    # end were scheduled but not processed.
+    return next(env._eid) - len(env._queue)  # type: ignore[attr-defined]
+
+
+def run_scenario(scenario: Scenario, seed: int | None = None, replication: int = 0,
+                 trace: bool = False) -> RunReport:
+    """Run one replication of ``scenario`` and return its report (with ``trace`` and
+    ``inventory`` keys when ``trace`` is asked for)."""
+    started = time.perf_counter()
+    run = build_run(scenario, seed, replication, trace=trace)
+    with collector_for_simulation(bounded=True):
+        run.env.run(until=scenario.duration_days * DAY_S)
+    report = finish(run, scenario, time.perf_counter() - started)
+    if scenario.churn.cease_all_at_end:
+        report.data["drain"] = drain_and_check(run)
+    return report
+
+
+def drain_and_check(run: Run) -> dict[str, Any]:
+    """Cease every customer after the run (:func:`sim.run.drain.drain`) and report what
+    was left behind (:func:`sim.run.drain.leftovers`)."""
+    if run.arrivals is not None:
+        run.arrivals.stopped = True
+    assert run.churn is not None and run.free_at_start is not None
+    result = drain(run.env, run.churn, lambda: run.metrics.in_system)
+    result.update(leftovers(run.om, run.emulated.elements.values(), run.free_at_start))
+    return result
+
+
+def finish(run: Run, scenario: Scenario, wall_seconds: float) -> RunReport:
+    """The report of a run that has been simulated to its end."""
+    body = run.metrics.report()
+    data: dict[str, Any] = {
+        "scenario": scenario.name,
+        "seed": run.seed,
+        "replication": run.replication,
+        "sim": {
+            "duration_days": scenario.duration_days,
+            "warmup_days": scenario.warmup_days,
+            "events": events_processed(run.env),
+            "wall_seconds": round(wall_seconds, 3),
+        },
+        **body,
+    }
+    if run.trace is not None:
+        data["trace"] = run.trace.report()
+        data["inventory"] = inventory_snapshot(run.om, run.om.network)
+    return RunReport(data)
