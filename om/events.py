@@ -89,6 +89,17 @@ class EventBus:
 
 
 @dataclass(frozen=True, slots=True)
+class FalloutQueued:
+    """A fallen-out item joined the operations team's work queue (worked later: one
+    :class:`ManualTouch` each)."""
+
+    order_id: str
+    item_key: str
+    cause: str
+    at_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class ManualTouch:
     """An operations engineer worked a fallen-out item (fixed it, or gave up)."""
 

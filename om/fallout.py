@@ -17,7 +17,7 @@ from typing import Any
 import simpy
 
 from om.desk import StaffedDesk
-from om.events import EventBus, FalloutRaised, ManualTouch
+from om.events import EventBus, FalloutQueued, FalloutRaised, ManualTouch
 from om.orders import ProductOrder
 
 
@@ -111,6 +111,7 @@ class FalloutQueue(StaffedDesk):
     def _work(self, order_id: str, item_key: str, cause: FalloutCause
               ) -> Generator[simpy.Event, Any, bool]:
         queued = self.env.now
+        self.bus.emit(FalloutQueued(order_id, item_key, cause.value, queued))
         fixed = yield from self.serve()
         self.bus.emit(ManualTouch(order_id, item_key, cause.value, queued,
                                   self.env.now - queued, fixed, self.env.now))

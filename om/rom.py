@@ -66,7 +66,6 @@ class Rom:
         self.fallout_queue = fallout_queue
         self._rng = rng or random.Random(0)
         self.order_ids = IdSource("RO")
-        self.retries = 0
         self.running: dict[str, simpy.Process] = {}  # add orders in flight, for cancellation
 
     def decompose(self, service_item: ServiceOrderItem) -> ResourceOrder:
@@ -169,7 +168,6 @@ class Rom:
             except SouthboundError as exc:
                 if exc.cause not in RETRYABLE or attempt >= policy.attempts:
                     return (exc.cause, exc.detail or exc.element, exc.conflict)
-                self.retries += 1
                 self.bus.emit(RetryMade(item.order.service_item.product_item.order.id,
                                         item.key, exc.cause.value, attempt, env.now))
                 wait = policy.backoff(attempt, self._rng.random())
@@ -355,7 +353,6 @@ class Rom:
             except SouthboundError as exc:
                 if exc.cause not in RETRYABLE or attempt >= policy.attempts:
                     return exc
-                self.retries += 1
                 self.bus.emit(RetryMade(item.order.service_item.product_item.order.id,
                                         item.key, exc.cause.value, attempt, env.now))
                 wait = policy.backoff(attempt, self._rng.random())

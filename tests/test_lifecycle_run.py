@@ -9,6 +9,7 @@ import pytest
 
 from om import ScenarioError
 from sim.cli import main
+from sim.elements.events import VisitStarted, VisitTaken
 from sim.measure.impact import impacted, snapshot
 from sim.run.harness import build_run, finish, run_scenario
 from sim.scenario.load import load_scenario, scenario_from_dict
@@ -178,6 +179,9 @@ def test_cancelled_order_gets_no_technician_visit():
 
     run = build_run(scenario_from_dict(small_dict(), "quiet.yaml", REPO), arrivals=False)
     om, env = run.om, run.env
+    visits: list[VisitTaken | VisitStarted] = []
+    om.bus.subscribe(VisitTaken, visits.append)
+    om.bus.subscribe(VisitStarted, visits.append)
     place = om.network.serviceable_addresses()[0].id
     order = om.com.new_order([ProductOrderItem("1", Action.ADD, HOME, place)])
     om.submit(order)
@@ -185,6 +189,6 @@ def test_cancelled_order_gets_no_technician_visit():
     assert om.com.cancel(order, "moved away").accepted
     env.run(until=2 * DAY_S)
     assert order.state is State.CANCELLED and len(om.resources) == 0
-    crews = run.emulated.crews.values()
-    assert sum(t.jobs for c in crews for t in c.technicians) == 0
-    assert sum(c.backlog for c in crews) == 0
+    # Taken from the queue at 08:00 and dropped: no technician set off.
+    assert [type(v) for v in visits] == [VisitTaken]
+    assert sum(c.backlog for c in run.emulated.crews.values()) == 0

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 
-from sim.run.harness import build_run, run_scenario
+import pytest
+
+from sim.elements.events import VisitStarted
+from sim.run.harness import build_run, finish, run_scenario
+from sim.scenario.load import scenario_from_dict
 from sim.units import DAY_S
-from tests.conftest import without_wall_time
+from tests.conftest import REPO, SMALL, small_dict, without_wall_time
 
 
 def test_same_seed_same_report(small_scenario):
@@ -74,3 +79,25 @@ def test_report_has_the_documented_keys(small_scenario):
     assert 0 < r["utilisation"]["workforce"]["busy_share"] <= 1
     # 20 unserviceable addresses among ~1,000: a few orders fall out in COM.
     assert set(r["fallout"]["by_cause"]) <= {"address_not_found"}
+
+
+def test_queue_wait_covers_the_visits_started_after_the_warmup_in_every_region():
+    """The workforce's queue wait (mean, and the share that waited at all) is over the
+    install visits started after the warm-up, whichever region's crew took them. (It was
+    over the wrong visits with two regions: the first region's late ones dropped, the
+    second region's warm-up ones kept.)"""
+    scenario = scenario_from_dict(small_dict(network={**SMALL["network"], "regions": 2}),
+                                  "two_regions.yaml", REPO)
+    run = build_run(scenario)
+    started: list[VisitStarted] = []
+    run.om.bus.subscribe(VisitStarted, started.append)
+    run.env.run(until=scenario.duration_days * DAY_S)
+    workforce = finish(run, scenario, 0.0)["utilisation"]["workforce"]
+    warmup_s = scenario.warmup_days * DAY_S
+    early = [v for v in started if v.at_s < warmup_s]
+    assert {v.crew for v in early} == {"workforce:R01", "workforce:R02"}  # both at work
+    waits_h = [v.waited_s / 3600 for v in started if v.at_s >= warmup_s]
+    assert workforce["queue_wait_hours_mean"] == pytest.approx(statistics.fmean(waits_h),
+                                                               abs=1e-6)
+    assert workforce["waited_share"] == pytest.approx(
+        sum(w > 0 for w in waits_h) / len(waits_h), abs=1e-6)

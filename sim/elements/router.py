@@ -7,12 +7,12 @@ from __future__ import annotations
 import simpy
 
 from network_model import Network
-from om import Catalog, FalloutCause, ResourceOrderItem, SouthboundError
+from om import Catalog, EventBus, FalloutCause, ResourceOrderItem, SouthboundError
 from sim.elements.bng import Bng
 from sim.elements.dhcp import Dhcp
 from sim.elements.element import Element
 from sim.elements.olt import Olt
-from sim.elements.workforce import Workforce
+from sim.elements.workforce import Workforce, crews
 from sim.rng import stream
 from sim.scenario.schema import Scenario
 
@@ -21,7 +21,9 @@ class EmulatedNetwork:
     """All emulated elements of one run, addressed by name (``olt:EX01-OLT01``, ...)."""
 
     def __init__(self, env: simpy.Environment, network: Network, catalog: Catalog,
-                 scenario: Scenario, seed: int, replication: int) -> None:
+                 scenario: Scenario, seed: int, replication: int,
+                 bus: EventBus | None = None) -> None:
+        """``bus``: where the workforce announces its visits (the run's event bus)."""
         self.env = env
         self.elements: dict[str, Element] = {}
         self.crews: dict[str, Workforce] = {}
@@ -41,11 +43,9 @@ class EmulatedNetwork:
         for kind in catalog.element_kinds():
             if kind not in ("olt", "bng", "dhcp", "workforce"):
                 add(Element, kind, "")
-        for region in network.regions:
-            name = f"workforce:{region}"
-            crew = [t for t in network.technicians if t.region == region]
+        for name, crew in crews(network).items():
             self.crews[name] = Workforce(env, name, crew, scenario.workforce,
-                                         stream(seed, replication, name))
+                                         stream(seed, replication, name), bus)
 
     def _target(self, item: ResourceOrderItem) -> Element | Workforce:
         target = self.elements.get(item.target) or self.crews.get(item.target)

@@ -6,23 +6,34 @@ Each technician is one SimPy process that takes the next job only while on shift
 travels, installs, and comes back for more; a job started late in the shift is
 finished even if that runs over. With a 24-hour shift, no travel and exponential
 install times, a crew of c is an M/M/c queue (Erlang C).
+
+A crew keeps no figures: it announces each visit's steps on the run's bus
+(:mod:`sim.elements.events`), and whoever measures listens.
 """
 
 from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
 
-from network_model import TechnicianSpec
-from om import FalloutCause, ResourceOrderItem, SouthboundError
+from network_model import Network, TechnicianSpec
+from om import EventBus, FalloutCause, ResourceOrderItem, SouthboundError
+from sim.elements.events import VisitEnded, VisitQueued, VisitStarted, VisitTaken
 from sim.scenario.schema import WorkforceSettings
+from sim.units import DAY_S, HOUR_S, MINUTE_S
 
-DAY_S = 86400.0
-NO_SHOW_WAIT_S = 15 * 60.0  # a technician waits this long at the door before leaving
+NO_SHOW_WAIT_S = 15 * MINUTE_S  # a technician waits this long at the door before leaving
+
+
+def crews(network: Network) -> dict[str, list[TechnicianSpec]]:
+    """The technicians of each region's crew (``workforce:<region>``), in roster order:
+    how the emulated network forms its crews, and whom a crew's figures cover."""
+    return {f"workforce:{region}": [t for t in network.technicians if t.region == region]
+            for region in network.regions}
 
 
 class Job:
@@ -51,11 +62,9 @@ class Technician:
         self.spec = spec
         self.crew = crew
         self.index = index  # the first ``crew.absent`` technicians are off (a fault)
-        self.busy_s = 0.0
-        self.jobs = 0
         self.waiting_for_work = False  # in the shift, waiting on the dispatch queue
-        self._start_s = spec.shift_start_hour * 3600.0
-        self._end_s = spec.shift_end_hour * 3600.0
+        self._start_s = spec.shift_start_hour * HOUR_S
+        self._end_s = spec.shift_end_hour * HOUR_S
         self._all_day = self._start_s == 0 and self._end_s == DAY_S
         self.process = env.process(self._work())
 
@@ -104,53 +113,64 @@ class Technician:
 
     def _visit(self, job: Job) -> Generator[simpy.Event, Any, None]:
         """Travel to the site and install, or find nobody home; ends the job's event."""
-        env, crew = self.env, self.crew
+        env, crew, item = self.env, self.crew, job.item
         started = env.now
-        crew.waits_s.append(started - job.queued_s)
-        job.item.appointment = (self.spec.name, started)
-        crew.on_job += 1
+        waited_s = started - job.queued_s
+        item.appointment = (self.spec.name, started)
+        crew.bus.emit(VisitStarted(crew.name, self.spec.name, item.key, waited_s, started))
         # The longer a visit was postponed, the likelier nobody is home for it.
-        no_show = crew.no_show_rate + crew.no_show_per_wait_day * (
-            (started - job.queued_s) / DAY_S)
+        no_show = crew.no_show_rate + crew.no_show_per_wait_day * (waited_s / DAY_S)
         if no_show and crew.rng.random() < no_show:
             yield env.timeout(crew.travel_s() + NO_SHOW_WAIT_S)
             outcome: SouthboundError | None = SouthboundError(
-                job.item.key, FalloutCause.CUSTOMER_NOT_HOME, self.spec.name,
+                item.key, FalloutCause.CUSTOMER_NOT_HOME, self.spec.name,
                 "nobody home at the appointment")
+            item.appointment = None  # nobody let the technician in: not on site
         else:
             yield env.timeout(crew.travel_s() + crew.install_s())
             outcome = None
-        crew.on_job -= 1
-        self.busy_s += env.now - started
-        self.jobs += 1
+        crew.bus.emit(VisitEnded(crew.name, self.spec.name, item.key, started,
+                                 outcome is None, env.now))
         if outcome is None:
             job.done.succeed()
         else:
-            crew.no_shows += 1
-            job.item.appointment = None  # nobody let the technician in: not on site
             job.done.fail(outcome)
+
+
+class DispatchQueue(simpy.Store):
+    """A region's dispatch queue, first come first served, that tells ``taken(job)`` the
+    moment a technician takes a job (SimPy's hook for what a get does)."""
+
+    def __init__(self, env: simpy.Environment, taken: Callable[[Job], None]) -> None:
+        super().__init__(env)
+        self._taken = taken
+
+    def _do_get(self, event: Any) -> None:
+        if self.items:
+            job = self.items.pop(0)
+            event.succeed(job)
+            self._taken(job)
 
 
 class Workforce:
     """The crew of one region; satisfies the southbound port for install visits."""
 
     def __init__(self, env: simpy.Environment, name: str, technicians: list[TechnicianSpec],
-                 settings: WorkforceSettings, rng: random.Random) -> None:
+                 settings: WorkforceSettings, rng: random.Random,
+                 bus: EventBus | None = None) -> None:
         self.env = env
         self.name = name
         self.settings = settings
-        self.queue: simpy.Store = simpy.Store(env)
-        self.waits_s: list[float] = []  # queue wait of each job a technician took
-        self.on_job = 0  # technicians busy right now
+        self.bus = bus or EventBus()  # where it announces its visits (nobody: its own)
+        self.queue = DispatchQueue(env, self._taken)
         self.absent = 0  # technicians off (sick, storm duty): see set_absent
         self.absence_changed = env.event()  # fires (and is renewed) when ``absent`` does
-        self.no_shows = 0
         self.no_show_rate = settings.no_show_rate
         self.no_show_per_wait_day = settings.no_show_per_wait_day
         self.rng = rng
         travel, install = settings.travel_min.sampler(rng), settings.install_min.sampler(rng)
-        self.travel_s = lambda: 60.0 * travel()
-        self.install_s = lambda: 60.0 * install()
+        self.travel_s = lambda: MINUTE_S * travel()
+        self.install_s = lambda: MINUTE_S * install()
         self._lead_s = settings.appointment_lead_days.sampler(rng)
         self.technicians = [Technician(env, spec, self, i) for i, spec in enumerate(technicians)]
 
@@ -171,6 +191,10 @@ class Workforce:
 
     def _dispatch(self, item: ResourceOrderItem, done: simpy.Event) -> None:
         self.queue.put(Job(item, self.env.now, done))
+        self.bus.emit(VisitQueued(self.name, item.key, self.env.now))
+
+    def _taken(self, job: Job) -> None:
+        self.bus.emit(VisitTaken(self.name, job.item.key, self.env.now))
 
     def set_absent(self, count: int) -> None:
         """Make the first ``count`` technicians absent (at most all of them) from now:
@@ -186,7 +210,5 @@ class Workforce:
 
     @property
     def backlog(self) -> int:
+        """Visits in the dispatch queue now."""
         return len(self.queue.items)
-
-    def shift_hours_per_day(self) -> float:
-        return sum(t.spec.shift_end_hour - t.spec.shift_start_hour for t in self.technicians)

@@ -1,6 +1,7 @@
 """Lifecycle figures for the run report: orders by type, SLA attainment and jeopardy per
 offering, cancellations, amendments, approvals, cycle time per segment, and the site
-progress of every bulk order. Fed by events only; :class:`sim.measure.metrics.Metrics` owns one.
+progress of every bulk order. Fed by events only; :class:`sim.measure.metrics.Metrics`
+owns one.
 
 SLA attainment is the share of delivery orders (provide and move) completed within
 their offering's ``sla_days``, among those submitted after the warm-up; jeopardy and
@@ -23,6 +24,8 @@ from om.events import (
     SlaBreached,
 )
 from om.orders import TERMINAL
+from sim.measure.rounding import r6 as _r
+from sim.units import DAY_S, HOUR_S
 
 _DELIVERY = ("provide", "move")
 
@@ -106,7 +109,7 @@ class LifecycleMetrics:
         cohort = [r for r in records if r.submitted_s >= self.warmup_s]
         refusals = Counter(_refusal_kind(c.refusal) for c in self.cancellations
                            if not c.accepted)
-        waits = np.array([a.waited_s for a in self.approvals]) / 3600.0
+        waits = np.array([a.waited_s for a in self.approvals]) / HOUR_S
         return {
             "order_types": self._by_type(records, cohort),
             "sla": {"jeopardy_share": self.jeopardy_share,
@@ -156,7 +159,7 @@ class LifecycleMetrics:
                          and r.ended_s is not None]
             on_time = sum(1 for r in delivered if r.ended_s - r.submitted_s <= r.sla_s)
             out[name] = {
-                "sla_days": _r(mine[0].sla_s / 86400.0),
+                "sla_days": _r(mine[0].sla_s / DAY_S),
                 "delivered": len(delivered),
                 "on_time": on_time,
                 "attainment": _r(on_time / len(delivered)) if delivered else None,
@@ -183,8 +186,8 @@ class LifecycleMetrics:
                 "completed_sites": r.done_sites,
                 "failed_sites": len(r.failed_sites), "failed_site_places": r.failed_sites,
                 "open_sites": len(r.places) - r.done_sites - len(r.failed_sites),
-                "submitted_day": _r(r.submitted_s / 86400.0),
-                "cycle_time_hours": _r((r.ended_s - r.submitted_s) / 3600.0)
+                "submitted_day": _r(r.submitted_s / DAY_S),
+                "cycle_time_hours": _r((r.ended_s - r.submitted_s) / HOUR_S)
                 if done and r.ended_s is not None else None,
             })
         return out
@@ -202,13 +205,9 @@ def _refusal_kind(refusal: str) -> str:
 
 
 def _cycle(records: list[LifecycleRecord]) -> dict[str, Any]:
-    hours = np.array([(r.ended_s - r.submitted_s) / 3600.0 for r in records
+    hours = np.array([(r.ended_s - r.submitted_s) / HOUR_S for r in records
                       if r.state == "completed" and r.ended_s is not None])
     if hours.size == 0:
         return {"n": 0, "mean": 0.0, "p50": 0.0, "p90": 0.0}
     p50, p90 = np.percentile(hours, [50, 90])
     return {"n": int(hours.size), "mean": _r(hours.mean()), "p50": _r(p50), "p90": _r(p90)}
-
-
-def _r(x: float) -> float:
-    return round(float(x), 6)

@@ -3,6 +3,13 @@
 Counting is per product order. Orders submitted before the warm-up ends count for
 conservation (``orders``) but not for the time-based statistics (cycle time, fallout,
 flow-through, throughput), which cover the cohort submitted after it.
+
+Everything that changes during a run arrives as an event: order states, fallout, manual
+touches, items queued for operations, retries (:mod:`om.events`) and the workforce's
+visits (:mod:`sim.elements.events`, counted by :mod:`sim.measure.workforce`). Metrics
+read no crew, technician or order-manager internals; only the network's design (pool
+capacities, the roster) and, hourly and at the end, the inventories the order manager
+publishes (slots in use, products, resource records).
 """
 
 from __future__ import annotations
@@ -16,13 +23,14 @@ import simpy
 
 from network_model import Network, PoolKind
 from om import FalloutRaised, OrderManager, ProductOrder, StateChanged
-from om.events import ManualTouch
+from om.events import FalloutQueued, ManualTouch, RetryMade
 from om.orders import TERMINAL
-from sim.elements.router import EmulatedNetwork
 from sim.measure.lifecycle import LifecycleMetrics
+from sim.measure.rounding import r6 as _r
+from sim.measure.workforce import WorkforceFigures
+from sim.units import DAY_S, HOUR_S
 
-DAY_S = 86400.0
-SAMPLE_EVERY_S = 3600.0
+SAMPLE_EVERY_S = HOUR_S
 _LAYER_ENTITIES = {"productOrder": "product_orders", "serviceOrder": "service_orders",
                    "resourceOrder": "resource_orders"}
 
@@ -48,11 +56,9 @@ class Metrics:
     """Collects one run's figures from events and periodic samples."""
 
     def __init__(self, env: simpy.Environment, om: OrderManager, network: Network,
-                 emulated: EmulatedNetwork, duration_s: float, warmup_s: float) -> None:
+                 duration_s: float, warmup_s: float, jeopardy_share: float) -> None:
         self.env = env
         self.om = om
-        self.network = network
-        self.emulated = emulated
         self.duration_s = duration_s
         self.warmup_s = warmup_s
         self.orders: dict[str, OrderRecord] = {}
@@ -60,20 +66,22 @@ class Metrics:
                                                       for v in _LAYER_ENTITIES.values()}
         self.samples: list[dict[str, float]] = []
         self.in_system = 0  # product orders submitted and not yet terminal
-        # Workforce counters at the end of the warm-up, so its figures cover the same
-        # measured period as every other time-based statistic.
-        self._busy_at_warmup_s = 0.0
-        self._jobs_at_warmup = 0
-        self._waits_at_warmup = 0
-        self._retries_at_warmup = 0
+        self.fallout_backlog = 0  # items queued for operations or being worked now
+        self.retries = 0
+        self._retries_at_warmup = 0  # so that retries cover the measured period only
         self.capacity = {kind: sum(p.capacity for p in pools)
                          for kind, pools in network.pools_by_kind().items()}
-        om.bus.subscribe(StateChanged, self._on_state)
-        om.bus.subscribe(FalloutRaised, self._on_fallout)
-        om.bus.subscribe(ManualTouch, self._on_manual_touch)
-        self.lifecycle = LifecycleMetrics(om.bus, om.catalog, warmup_s,
-                                          om.com.jeopardy.share)
+        bus = om.bus
+        bus.subscribe(StateChanged, self._on_state)
+        bus.subscribe(FalloutRaised, self._on_fallout)
+        bus.subscribe(FalloutQueued, self._on_fallout_queued)
+        bus.subscribe(ManualTouch, self._on_manual_touch)
+        bus.subscribe(RetryMade, self._on_retry)
+        self.lifecycle = LifecycleMetrics(bus, om.catalog, warmup_s, jeopardy_share)
+        self.workforce = WorkforceFigures(bus, network, duration_s, warmup_s)
         self.touches: list[ManualTouch] = []
+        # Whether the run has an operations team (its backlog is then sampled).
+        self._has_operations = om.fallout_queue is not None
         env.process(self._sample())
         if warmup_s > 0:
             env.process(self._mark_warmup_end())
@@ -104,40 +112,43 @@ class Metrics:
             record.fallout_s = event.at_s
             record.fallout_layer = event.layer
 
+    def _on_fallout_queued(self, event: FalloutQueued) -> None:
+        self.fallout_backlog += 1
+
     def _on_manual_touch(self, event: ManualTouch) -> None:
+        self.fallout_backlog -= 1
         self.touches.append(event)
         record = self.orders.get(event.order_id)
         if record is not None:
             record.manual_touches += 1
 
+    def _on_retry(self, event: RetryMade) -> None:
+        self.retries += 1
+
     def _sample(self) -> Generator[simpy.Event, Any, None]:
         in_use = self.om.resources.in_use_by_kind
-        crews = self.emulated.crews.values()
-        fallout_queue = getattr(self.om.rom, "fallout_queue", None)
+        workforce = self.workforce
         while True:
             sample = {kind.value: float(in_use[kind]) for kind in PoolKind}
             sample["t_days"] = self.env.now / DAY_S
-            sample["technicians_busy"] = float(sum(c.on_job for c in crews))
-            sample["install_backlog"] = float(sum(c.backlog for c in crews))
+            sample["technicians_busy"] = float(workforce.busy_now)
+            sample["install_backlog"] = float(workforce.backlog)
             sample["orders_in_system"] = float(self.in_system)
-            if fallout_queue is not None:
-                sample["fallout_backlog"] = float(fallout_queue.backlog)
+            if self._has_operations:
+                sample["fallout_backlog"] = float(self.fallout_backlog)
             self.samples.append(sample)
             yield self.env.timeout(SAMPLE_EVERY_S)
 
     def _mark_warmup_end(self) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(self.warmup_s)
-        technicians = [t for c in self.emulated.crews.values() for t in c.technicians]
-        self._busy_at_warmup_s = sum(t.busy_s for t in technicians)
-        self._jobs_at_warmup = sum(t.jobs for t in technicians)
-        self._waits_at_warmup = sum(len(c.waits_s) for c in self.emulated.crews.values())
-        self._retries_at_warmup = self.om.rom.retries
+        self.workforce.mark_warmup()
+        self._retries_at_warmup = self.retries
 
     # -- the report ---------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
         records = list(self.orders.values())
         cohort = [r for r in records if r.submitted_s >= self.warmup_s]
-        cycle_h = np.array([(r.ended_s - r.submitted_s) / 3600.0 for r in cohort
+        cycle_h = np.array([(r.ended_s - r.submitted_s) / HOUR_S for r in cohort
                             if r.state == "completed" and r.ended_s is not None])
         return {
             "orders": self._order_counts(records, cohort),
@@ -149,7 +160,7 @@ class Metrics:
             "fallout": self._fallout(cohort),
             "manual_touches": sum(r.manual_touches for r in cohort),
             "fallout_queue": self._fallout_queue(),
-            "retries": self.om.rom.retries - self._retries_at_warmup,  # after warm-up
+            "retries": self.retries - self._retries_at_warmup,  # after warm-up
             "resources": self._resources(),
             "layers": {layer: dict(sorted(c.items())) for layer, c in self.layer_states.items()},
             "utilisation": self._utilisation(),
@@ -210,22 +221,7 @@ class Metrics:
                 "mean": _r(float(np.mean(levels)) / capacity) if capacity else 0.0,
                 "peak": _r(max(levels) / capacity) if capacity else 0.0,
             }
-        crews = list(self.emulated.crews.values())
-        technicians = sum(len(c.technicians) for c in crews)
-        # After the warm-up only: shift time, busy time and the waits of jobs started since.
-        shift_s = (sum(c.shift_hours_per_day() for c in crews) * 3600.0
-                   * (self.duration_s - self.warmup_s) / DAY_S)
-        busy_s = sum(t.busy_s for c in crews for t in c.technicians) - self._busy_at_warmup_s
-        waits = np.array([w for c in crews for w in c.waits_s])[self._waits_at_warmup:] / 3600.0
-        pools["workforce"] = {
-            "technicians": technicians,
-            "busy_share": _r(min(1.0, busy_s / shift_s)) if shift_s else 0.0,
-            "jobs_done": sum(t.jobs for c in crews for t in c.technicians)
-            - self._jobs_at_warmup,
-            "queue_wait_hours_mean": _r(float(waits.mean())) if waits.size else 0.0,
-            "waited_share": _r(float((waits > 0).mean())) if waits.size else 0.0,
-            "backlog_end": sum(c.backlog for c in crews),
-        }
+        pools["workforce"] = self.workforce.report()
         return pools
 
     def _timeline(self, records: list[OrderRecord]) -> dict[str, list[int]]:
@@ -255,11 +251,8 @@ class Metrics:
         by_day: list[list[dict[str, float]]] = [[] for _ in range(days)]
         for s in self.samples:
             by_day[min(days - 1, int(s["t_days"]))].append(s)
-        crews = list(self.emulated.crews.values())
-        technicians = sum(len(c.technicians) for c in crews)
-        specs = [t.spec for c in crews for t in c.technicians]
-        start_h = specs[0].shift_start_hour if specs else 0.0
-        end_h = specs[0].shift_end_hour if specs else 24.0
+        technicians = self.workforce.technicians
+        start_h, end_h = self.workforce.shift_hours
 
         def daily(key: str, scale: float = 1.0, shift_only: bool = False) -> list[float]:
             out = []
@@ -283,14 +276,13 @@ class Metrics:
     def _fallout_queue(self) -> dict[str, Any]:
         """Items worked by operations after the warm-up: time in queue and fix rate."""
         worked = [t for t in self.touches if t.queued_s >= self.warmup_s]
-        hours = np.array([t.in_queue_s / 3600.0 for t in worked])
-        queue = self.om.fallout_queue
+        hours = np.array([t.in_queue_s / HOUR_S for t in worked])
         return {
             "items": len(worked),
             "fixed": sum(1 for t in worked if t.fixed),
             "hours_p50": _r(np.percentile(hours, 50)) if hours.size else 0.0,
             "hours_p90": _r(np.percentile(hours, 90)) if hours.size else 0.0,
-            "backlog_end": queue.backlog if queue is not None else 0,
+            "backlog_end": self.fallout_backlog,
         }
 
     def _resources(self) -> dict[str, int]:
@@ -316,10 +308,6 @@ def _flow_through_rate(cohort: list[OrderRecord]) -> float:
         return 0.0
     return _r(sum(1 for r in cohort if r.state == "completed" and r.fallout_cause is None
                   and r.manual_touches == 0) / len(cohort))
-
-
-def _r(x: float) -> float:
-    return round(float(x), 6)
 
 
 def _histogram(hours: np.ndarray) -> dict[str, list[float]]:

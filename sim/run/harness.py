@@ -69,8 +69,8 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
     catalog = scenario.load_catalog()
     # The network is design data: the same for every replication of a seed.
     network = generate_network(scenario.network, seed, scenario.workforce)
-    emulated = EmulatedNetwork(env, network, catalog, scenario, seed, replication)
-    bus = EventBus()
+    bus = EventBus()  # the order manager's events and the workforce's
+    emulated = EmulatedNetwork(env, network, catalog, scenario, seed, replication, bus)
     om = OrderManager(env, catalog, network, emulated, bus,
                       policies=retry_policies(scenario, catalog),
                       fallout_queue=fallout_queue(env, bus, scenario, seed, replication),
@@ -81,8 +81,8 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
         om.com.approvers = approver_pool(env, bus, scenario, seed, replication)
     inject_faults(env, scenario.faults, network, emulated,
                   stream(seed, replication, "faults"), scenario._source)
-    metrics = Metrics(env, om, network, emulated, scenario.duration_days * DAY_S,
-                      scenario.warmup_days * DAY_S)
+    metrics = Metrics(env, om, network, scenario.duration_days * DAY_S,
+                      scenario.warmup_days * DAY_S, scenario.jeopardy_share)
     recorder = TraceRecorder(bus) if trace else None
     on_submit = metrics.order_submitted
     if recorder is not None:

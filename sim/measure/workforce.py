@@ -1,0 +1,83 @@
+"""The field workforce's figures for the report, from the visit events the crews emit
+(:mod:`sim.elements.events`): technicians on a visit and visits queued now (for the
+hourly samples), and after the warm-up the busy share of shift time, visits done and
+how long visits waited for a technician.
+
+The crews themselves are never read: who is on which crew, with which shift, is the
+network's roster (:func:`sim.elements.workforce.crews`), and everything that changes
+arrives as an event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from network_model import Network
+from om import EventBus
+from sim.elements.events import VisitEnded, VisitQueued, VisitStarted, VisitTaken
+from sim.elements.workforce import crews
+from sim.measure.rounding import r6
+from sim.units import DAY_S, HOUR_S
+
+
+class WorkforceFigures:
+    """Listens to the visits of every crew of ``network``; :meth:`report` gives the
+    report's ``utilisation.workforce``."""
+
+    def __init__(self, bus: EventBus, network: Network, duration_s: float,
+                 warmup_s: float) -> None:
+        roster = [t for crew in crews(network).values() for t in crew]
+        self.technicians = len(roster)
+        self.shift_hours_per_day = sum(sum(t.shift_end_hour - t.shift_start_hour
+                                           for t in crew) for crew in crews(network).values())
+        # The shift the daily utilisation series counts (the roster's: all alike).
+        self.shift_hours = ((roster[0].shift_start_hour, roster[0].shift_end_hour)
+                            if roster else (0.0, 24.0))
+        self._measured_s = duration_s - warmup_s
+        self.busy_now = 0  # technicians on a visit now
+        self.backlog = 0  # visits in the dispatch queues now
+        # Busy seconds per technician, in roster order: summed in that order, as a crew
+        # adds up its own.
+        self._busy_s = {t.name: 0.0 for t in roster}
+        self._done = 0
+        self._waits_s: list[float] = []  # each visit's wait, in the order they started
+        self._at_warmup: tuple[float, int, int] = (0.0, 0, 0)  # busy, done, waits
+        bus.subscribe(VisitQueued, self._on_queued)
+        bus.subscribe(VisitTaken, self._on_taken)
+        bus.subscribe(VisitStarted, self._on_started)
+        bus.subscribe(VisitEnded, self._on_ended)
+
+    def _on_queued(self, event: VisitQueued) -> None:
+        self.backlog += 1
+
+    def _on_taken(self, event: VisitTaken) -> None:
+        self.backlog -= 1
+
+    def _on_started(self, event: VisitStarted) -> None:
+        self.busy_now += 1
+        self._waits_s.append(event.waited_s)
+
+    def _on_ended(self, event: VisitEnded) -> None:
+        self.busy_now -= 1
+        self._busy_s[event.technician] += event.busy_s
+        self._done += 1
+
+    def mark_warmup(self) -> None:
+        """The warm-up ends now: the report covers what happens from here on."""
+        self._at_warmup = (sum(self._busy_s.values()), self._done, len(self._waits_s))
+
+    def report(self) -> dict[str, Any]:
+        busy_at_warmup, done_at_warmup, waits_at_warmup = self._at_warmup
+        shift_s = self.shift_hours_per_day * HOUR_S * self._measured_s / DAY_S
+        busy_s = sum(self._busy_s.values()) - busy_at_warmup
+        waits = np.array(self._waits_s[waits_at_warmup:]) / HOUR_S
+        return {
+            "technicians": self.technicians,
+            "busy_share": r6(min(1.0, busy_s / shift_s)) if shift_s else 0.0,
+            "jobs_done": self._done - done_at_warmup,
+            "queue_wait_hours_mean": r6(float(waits.mean())) if waits.size else 0.0,
+            "waited_share": r6(float((waits > 0).mean())) if waits.size else 0.0,
+            "backlog_end": self.backlog,
+        }
