@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from sim.live.service import LiveService, Request
+from sim.live.requests import Request
+from sim.live.service import LiveService
 from sim.scenario.load import scenario_from_dict
 
 REPO = Path(__file__).resolve().parents[1]

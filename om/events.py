@@ -19,6 +19,7 @@ _TMF_EVENT = {
     "serviceOrderItem": "ServiceOrderStateChangeEvent",
     "resourceOrder": "ResourceOrderStateChangeEvent",
     "resourceOrderItem": "ResourceOrderStateChangeEvent",
+    "cancelProductOrder": "CancelProductOrderStateChangeEvent",
 }
 
 

@@ -33,6 +33,15 @@ TERMINAL = frozenset({State.REJECTED, State.CANCELLED, State.COMPLETED, State.FA
                       State.PARTIAL})
 
 
+class TaskState(StrEnum):
+    """TMF622 TaskStateType: the states of a cancelProductOrder task (not of the order)."""
+
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "inProgress"
+    DONE = "done"
+    TERMINATED_WITH_ERROR = "terminatedWithError"
+
+
 class Action(StrEnum):
     """TMF OrderItemActionType."""
 

@@ -1,4 +1,5 @@
-"""The TMF state machines as data, and :func:`move`: the only place ``.state`` is set.
+"""The TMF state machines as data, and :func:`move` (:func:`move_task` for a cancel
+task): the only places ``.state`` is set.
 
 Orders follow the TMF622 / TMF641 / TMF652 order state machine; items follow the item
 state machine (TMF641 and TMF652 items may also end ``partial``). ``held`` is where an
@@ -9,7 +10,9 @@ omsim and raises :class:`IllegalTransition`.
 Cancellation (TMF622 cancelProductOrder) runs ``assessingCancellation`` ->
 ``pendingCancellation`` -> ``cancelled`` for an order or a started item; a refused
 cancellation returns to the state it came from. An item that never started is simply
-``cancelled``.
+``cancelled``. The cancelProductOrder request itself is a task with its own machine
+(:data:`CANCEL_TASK`, :func:`move_task`): refused at once, or in progress until its order
+ends, done if it ended cancelled.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from om.errors import IllegalTransition
 from om.events import StateChanged
 from om.orders import State as S
+from om.orders import TaskState as T
 
 _ORDER: dict[S, frozenset[S]] = {
     S.ACKNOWLEDGED: frozenset({S.IN_PROGRESS, S.REJECTED, S.PENDING,
@@ -89,6 +93,37 @@ def cancel_steps(entity: Any) -> tuple[S, ...]:
 def cancel(entity: Any, at_s: float) -> list[StateChanged]:
     """Cancel ``entity`` along :func:`cancel_steps`; returns the events to emit."""
     return [move(entity, to, at_s) for to in cancel_steps(entity)]
+
+
+# -- cancelProductOrder tasks -------------------------------------------------------------
+
+CANCEL_TASK: dict[T, frozenset[T]] = {
+    # COM accepts (the order stops at its next boundary) or refuses (past the point of
+    # no return, or already ended).
+    T.ACKNOWLEDGED: frozenset({T.IN_PROGRESS, T.TERMINATED_WITH_ERROR}),
+    # The order ended: cancelled, or completed before it could stop.
+    T.IN_PROGRESS: frozenset({T.DONE, T.TERMINATED_WITH_ERROR}),
+}
+
+
+def task_decided(accepted: bool) -> T:
+    """Where a cancelProductOrder task goes once COM decided on it."""
+    return T.IN_PROGRESS if accepted else T.TERMINATED_WITH_ERROR
+
+
+def task_ended(order_state: S) -> T:
+    """Where an accepted task goes when its order ends in ``order_state``."""
+    return T.DONE if order_state is S.CANCELLED else T.TERMINATED_WITH_ERROR
+
+
+def move_task(task: Any, to: T, at_s: float) -> StateChanged:
+    """:func:`move` for a cancelProductOrder task (``entity`` ``cancelProductOrder``)."""
+    old = task.state
+    if to not in CANCEL_TASK.get(old, ()):
+        raise IllegalTransition(f"{task.entity} {task.key}: {old} -> {to}")
+    task.state = to
+    return StateChanged(task.entity, task.key, old.value, to.value, at_s,
+                        task.correlation_id)
 
 
 # Each state's TMF name. ``S.X.value`` goes through the enum's descriptor, several times

@@ -23,35 +23,36 @@ def default_report_path(scenario_name: str, seed: int) -> Path:
     return Path("reports") / f"{scenario_name}-seed{seed}.json"
 
 
-def check_output(path: Path, option: str, *, directory: bool = False) -> Path:
+def check_output(path: Path, name: str, *, directory: bool = False) -> Path:
     """Check, before any work, that ``path`` can be written: as a file, or with
     ``directory`` as a directory. Missing parent directories are fine (they are created
     when the output is written); an existing one must be a writable directory.
-    :class:`OutputError` names ``option`` (``--out``), the path and the reason."""
+    :class:`OutputError` says ``name`` (the command line: its option, ``--out``), the
+    path and the reason."""
     if directory:
         if path.exists() and not path.is_dir():
-            raise OutputError(f"{option} {path}: is a file, not a directory")
+            raise OutputError(f"{name} {path}: is a file, not a directory")
     elif path.is_dir():
-        raise OutputError(f"{option} {path}: is a directory; give a file name")
+        raise OutputError(f"{name} {path}: is a directory; give a file name")
     start = path if directory else path.parent
     existing = next((p for p in (start, *start.parents) if p.exists()), Path("."))
     if not existing.is_dir():
-        raise OutputError(f"{option} {path}: {existing} is a file, not a directory")
+        raise OutputError(f"{name} {path}: {existing} is a file, not a directory")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise OutputError(f"{option} {path}: directory {existing} is not writable")
+        raise OutputError(f"{name} {path}: directory {existing} is not writable")
     if not directory and path.exists() and not os.access(path, os.W_OK):
-        raise OutputError(f"{option} {path}: the file is not writable")
+        raise OutputError(f"{name} {path}: the file is not writable")
     return path
 
 
-def write_text(path: Path, text: str, option: str = "") -> Path:
+def write_text(path: Path, text: str, name: str = "") -> Path:
     """Write ``text`` to ``path``, creating missing parent directories; a failure that
     shows only now (disk full) is still one error line."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     except OSError as exc:
-        where = f"{option} {path}" if option else str(path)
+        where = f"{name} {path}" if name else str(path)
         raise OutputError(f"{where}: cannot write ({exc.strerror or exc})") from None
     return path
 

@@ -29,6 +29,21 @@ from sim.scenario.schema import Scenario
 
 pytest_plugins = ["pytester"]  # a user's own pytest session, for the omsim fixture
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each test schemathesis generates its own node id.
+
+    Schemathesis 4.32 names an operation's test ``function[POST /path]`` but, under
+    pytest 9.2, leaves it the node id of the function it came from. pytest-xdist
+    schedules by node id, so ``make test`` ran one operation of the 23, silently
+    (tests/test_api_schemathesis.py now checks that every operation ran)."""
+    for item in items:
+        label = item.name.partition("[")[2]
+        if type(item).__name__ == "SchemathesisFunction" and label \
+                and not item.nodeid.endswith("]"):
+            item._id = type(item._id).parse(f"{item.nodeid}[{label}")
+
+
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
 CATALOG = SCENARIOS / "catalog.yaml"

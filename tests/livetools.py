@@ -17,13 +17,13 @@ from typing import Any
 import httpx
 import yaml
 
+from om.orders import TERMINAL
 from sim.live.service import LiveService
 from sim.scenario.load import scenario_from_dict
 from sim.scenario.schema import Scenario
 from tests.conftest import REPO, small_dict
 
 PO = "/tmf-api/productOrderingManagement/v4"
-TERMINAL = {"completed", "failed", "partial", "rejected", "cancelled"}
 
 
 def live_scenario(lead_days: float = 0.0, min_lead_days: float = 0.0, **changes: Any

@@ -16,12 +16,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from om.orders import TERMINAL
 from om.tmf_specs import validate_body
 from sim.live.api.app import ApiSettings, create_app
 from sim.live.service import LiveService
 from sim.scenario.load import scenario_from_dict
 from tests.conftest import REPO
-from tests.livetools import PO, TERMINAL, b2c_order, bulk_order, live_scenario
+from tests.livetools import PO, b2c_order, bulk_order, live_scenario
 
 VIEWS = {  # collection -> (API, base path, definition)
     "serviceOrder": ("TMF641", "/tmf-api/serviceOrdering/v4", "ServiceOrder"),
@@ -80,7 +81,9 @@ def test_product_order_lifecycle_conforms_to_tmf622(live) -> None:
     assert created.status_code == 201
     order = conforms(created, "TMF622", "ProductOrder")
     assert created.headers["Location"] == order["href"]
-    assert order["state"] == "acknowledged" and order["orderDate"].endswith("Z")
+    # The reply is the document as committed, read after the commit: at 20,000x a later
+    # tick may already have moved the order on (seen under load), never past inProgress.
+    assert order["state"] in ("acknowledged", "inProgress") and order["orderDate"].endswith("Z")
     assert {"id", "href", "orderDate", "state", "productOrderItem", "relatedParty"} <= order.keys()
 
     bare = client.post(f"{PO}/productOrder",

@@ -53,6 +53,7 @@ CONFIG = schemathesis.Config.from_dict({
 SETTINGS = settings(max_examples=6, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 STATUSES: Counter[int] = Counter()  # every status the service answered, over all phases
+OPERATIONS: set[str] = set()  # every operation the generated requests went to
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +96,7 @@ def test_generated_requests_get_declared_answers(case: schemathesis.Case) -> Non
     OpenAPI document declares."""
     response = case.call_and_validate(checks=CHECKS)
     STATUSES[response.status_code] += 1
+    OPERATIONS.add(case.operation.label)
 
 
 def test_stateful_sequences_get_declared_answers(api_schema: Any) -> None:
@@ -127,6 +129,8 @@ def test_the_service_is_still_whole_afterwards(service: LiveService, tmp_path: P
     print(f"schemathesis: {sum(STATUSES.values())} requests, statuses "
           f"{dict(sorted(STATUSES.items()))}")
     assert sum(STATUSES.values()) > 100
+    # Every operation was tried (a test runner that drops generated tests fails here).
+    assert {op.ok().label for op in schema.get_all_operations()} == OPERATIONS, OPERATIONS
     assert not [s for s in STATUSES if s >= 500], STATUSES
     status = service.status()
     assert status["healthy"] is True, status

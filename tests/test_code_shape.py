@@ -17,16 +17,6 @@ PACKAGES = ("network_model", "om", "sim", "benchmarks")
 MAX_LINES = 50
 MAX_COMPLEXITY = 12
 
-# Issue 11, part B: files whose long or tangled functions are split by the re-layout of
-# sim/ (the live service and the command line). Remove a file here once it is within
-# the limits; the last test below says when.
-PENDING_ISSUE_11 = {
-    "sim/live/api/app.py": "create_app (one router per TMF resource)",
-    "sim/live/service.py": "LiveService._apply and _build (request kinds as a handler table)",
-    "sim/live/store.py": "Store.write",
-}
-
-
 def _sources() -> list[Path]:
     return sorted(p for package in PACKAGES for p in (REPO / package).rglob("*.py"))
 
@@ -63,19 +53,11 @@ def _complex_functions() -> dict[str, list[str]]:
 
 def test_no_function_is_longer_than_50_lines():
     """A function that does not fit on a screen has a second job to give away."""
-    found = {f: names for f, names in _long_functions().items() if f not in PENDING_ISSUE_11}
+    found = _long_functions()
     assert not found, found
 
 
 def test_no_function_is_more_complex_than_12():
     """Cyclomatic complexity above 12 means too many paths to test one by one."""
-    found = {f: m for f, m in _complex_functions().items() if f not in PENDING_ISSUE_11}
+    found = _complex_functions()
     assert not found, found
-
-
-def test_the_pending_list_only_names_files_still_over_the_limits():
-    """The allow-list shrinks as part B splits its functions: a file that is within the
-    limits again must leave it, so that it stays there."""
-    over = {**_long_functions(), **_complex_functions()}
-    done = sorted(f for f in PENDING_ISSUE_11 if f not in over)
-    assert not done, f"within the limits now, remove from PENDING_ISSUE_11: {done}"

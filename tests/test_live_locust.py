@@ -12,8 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from om.orders import TERMINAL
 from tests.conftest import REPO
-from tests.livetools import TERMINAL, Server, live_scenario, wait_terminal, write_scenario
+from tests.livetools import Server, live_scenario, wait_terminal, write_scenario
 
 
 def test_bounded_locust_load_has_no_failures_and_every_order_ends(tmp_path: Path) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 
-from sim.live.service import Request
+from om.orders import TERMINAL
+from sim.live.requests import Request
 from tests.livetools import (
     PO,
-    TERMINAL,
     Server,
     b2c_order,
     bulk_order,

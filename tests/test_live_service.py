@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from om.tmf_specs import validate_body
-from sim.live.service import LiveError, LiveService
+from sim.live.requests import LiveError
+from sim.live.service import LiveService
 from sim.live.store import Reader
 from sim.scenario.load import scenario_from_dict
 from tests.conftest import REPO

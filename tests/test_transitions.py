@@ -6,7 +6,18 @@ from __future__ import annotations
 import pytest
 
 from om import IllegalTransition, State
-from om.transitions import ALLOWED, cancel, cancel_steps, move, states_of
+from om.orders import TaskState
+from om.transitions import (
+    ALLOWED,
+    CANCEL_TASK,
+    cancel,
+    cancel_steps,
+    move,
+    move_task,
+    states_of,
+    task_decided,
+    task_ended,
+)
 
 EVENT_TYPE = {
     "productOrder": "ProductOrderStateChangeEvent",
@@ -93,3 +104,52 @@ def test_state_names_match_the_tmf_specs(entity):
     # The state enum of omsim covers the whole order state machine.
     if entity == "productOrder":
         assert spec == {s.value for s in State}
+
+
+class Task:
+    """Stands in for a cancelProductOrder task."""
+
+    entity = "cancelProductOrder"
+
+    def __init__(self, state: TaskState) -> None:
+        self.state = state
+        self.key = "CPO-000001"
+        self.correlation_id = "PO-000001"
+
+
+@pytest.mark.parametrize(("old", "new"), [(a, b) for a, targets in CANCEL_TASK.items()
+                                          for b in sorted(targets)])
+def test_a_cancel_task_moves_along_its_own_machine(old, new):
+    """A cancelProductOrder task's legal moves emit its TMF622 state change event."""
+    task = Task(old)
+    event = move_task(task, new, 3.0)
+    assert task.state is new and (event.old, event.new) == (old.value, new.value)
+    assert event.event_type == "CancelProductOrderStateChangeEvent"
+
+
+def test_a_cancel_task_cannot_skip_or_leave_its_end():
+    """Decided before done, and done or terminated for good."""
+    illegal = [(a, b) for a in TaskState for b in TaskState
+               if b not in CANCEL_TASK.get(a, ())]
+    assert (TaskState.ACKNOWLEDGED, TaskState.DONE) in illegal
+    for old, new in illegal:
+        task = Task(old)
+        with pytest.raises(IllegalTransition, match=f"{old} -> {new}"):
+            move_task(task, new, 0.0)
+        assert task.state is old
+
+
+def test_a_cancel_task_is_done_only_when_its_order_ended_cancelled():
+    """Refused: terminated with an error at once; accepted: in progress, then done if
+    the order ended cancelled, terminated with an error if it ended any other way."""
+    assert task_decided(accepted=False) is TaskState.TERMINATED_WITH_ERROR
+    assert task_decided(accepted=True) is TaskState.IN_PROGRESS
+    assert task_ended(State.CANCELLED) is TaskState.DONE
+    for state in (State.COMPLETED, State.PARTIAL, State.FAILED):
+        assert task_ended(state) is TaskState.TERMINATED_WITH_ERROR
+
+
+def test_task_states_are_tmf622s():
+    tmf_specs = pytest.importorskip("om.tmf_specs")
+    assert {s.value for s in TaskState} == set(tmf_specs.state_enum("TMF622",
+                                                                     "TaskStateType"))

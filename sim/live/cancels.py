@@ -1,10 +1,11 @@
 """cancelProductOrder requests of the live service (TMF622 CancelProductOrder tasks).
 
-A task is ``terminatedWithError`` at once when the order manager refuses it (past the
-point of no return, or the order already ended), else ``inProgress`` until the order
-ends: ``done`` if it ended cancelled, ``terminatedWithError`` with the reason if not.
-Only tasks in progress stay in memory; each change is written with the next tick and
-published to the hub.
+A task moves along om's task state machine (:data:`om.transitions.CANCEL_TASK`):
+``terminatedWithError`` at once when the order manager refuses it (past the point of no
+return, or the order already ended), else ``inProgress`` until the order ends: ``done``
+if it ended cancelled, ``terminatedWithError`` with the reason if not. Only tasks in
+progress stay in memory; each change is written with the next tick and published to
+the hub.
 """
 
 from __future__ import annotations
@@ -15,16 +16,29 @@ from typing import Any
 
 from om import ProductOrder
 from om.ids import IdSource
+from om.orders import TaskState
+from om.transitions import move_task, task_decided, task_ended
 from sim.live.store import Document, Tick
 from sim.live.views import Cancellation, Views
 
 
 @dataclass
 class CancelTask:
+    """One cancelProductOrder request and where it stands."""
+
+    entity = "cancelProductOrder"  # what om.transitions.move_task moves
     cancellation: Cancellation
-    state: str = "acknowledged"
+    state: TaskState = TaskState.ACKNOWLEDGED
     effective_s: float | None = None
-    reason: str = ""
+    reason: str = ""  # why it ended with an error
+
+    @property
+    def key(self) -> str:
+        return self.cancellation.id
+
+    @property
+    def correlation_id(self) -> str:
+        return self.cancellation.order_id
 
 
 class Cancellations:
@@ -47,27 +61,27 @@ class Cancellations:
             refusal: str) -> str:
         """A new task for ``order_id``, refused (``refusal``) or accepted (""); its id."""
         task = CancelTask(Cancellation(self._ids(), order_id, reason, now_s, body))
+        move_task(task, task_decided(accepted=not refusal), now_s)
         if refusal:
-            task.state, task.reason = "terminatedWithError", refusal
+            task.reason = refusal
         else:  # accepted: done once the order has stopped and compensated
-            task.state = "inProgress"
             self._in_progress.setdefault(order_id, []).append(task)
         self._changed_now(task)
         return task.cancellation.id
 
     def order_ended(self, order: ProductOrder, now_s: float) -> None:
         for task in self._in_progress.pop(order.id, ()):
-            if order.state.value == "cancelled":
-                task.state, task.effective_s = "done", now_s
+            move_task(task, task_ended(order.state), now_s)
+            if task.state is TaskState.DONE:
+                task.effective_s = now_s
             else:
-                task.state = "terminatedWithError"
                 task.reason = f"the order ended {order.state} before it could stop"
             self._changed_now(task)
 
     def collect(self, out: Tick) -> None:
         """The documents of the tasks that changed since the last tick."""
         for cancel_id, task in sorted(self._changed.items()):
-            out.documents.append(Document("cancelProductOrder", cancel_id, task.state,
+            out.documents.append(Document("cancelProductOrder", cancel_id, task.state.value,
                                           task.cancellation.order_id, self.view(task)))
         self._changed.clear()
 

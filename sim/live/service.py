@@ -1,11 +1,12 @@
 """Live mode: the order manager and the emulated network on a real-time clock, fed by
-the REST API (:mod:`sim.live.api.app`), with everything that matters kept in SQLite.
+the REST API (:mod:`sim.live.api`), with everything that matters kept in SQLite.
 
 Threads. The simulation runs in one thread on a :class:`sim.live.clock.LiveClock`
 (``speed`` simulated seconds per wall second). The API never touches om objects: it puts
-a :class:`Request` on a thread-safe queue and waits for the reply. A SimPy process, the
-*tick*, wakes every few wall milliseconds, applies the queued requests in arrival order
-and hands what changed (:mod:`sim.live.read_model`, :mod:`sim.live.cancels`) with the
+a :class:`~sim.live.requests.Request` on a thread-safe queue and waits for the reply. A
+SimPy process, the *tick*, wakes every few wall milliseconds, applies the queued
+requests in arrival order (one method per request :class:`~sim.live.requests.Kind`) and
+hands what changed (:mod:`sim.live.read_model`, :mod:`sim.live.cancels`) with the
 replies to the writer thread (:mod:`sim.live.writer`), which commits it and only then
 replies, tick after tick. So an order acknowledged with 201 is already on disk, and the
 API serves reads from the database alone. If a thread the service needs dies, the
@@ -38,7 +39,7 @@ import threading
 import time
 import traceback
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ from sim.live.hub import MAX_LISTENERS, Hub, Listener
 from sim.live.idempotency import IdempotencyKeys
 from sim.live.limits import attributes_problem
 from sim.live.read_model import ReadModel
+from sim.live.requests import CREATES, Kind, LiveError, Request, Stored
 from sim.live.store import Command, Reader, Store, Tick
 from sim.live.views import Views, epoch_now
 from sim.live.writer import Writer, reply
@@ -63,37 +65,9 @@ from sim.scenario.schema import Scenario
 TICK_WALL_S = 0.005  # how often the clock looks for requests, in wall seconds
 MAX_REQUESTS_PER_TICK = 2000
 MAX_SPEED = 1_000_000.0  # a simulated year in about 32 wall seconds
-_TERMINAL = frozenset(s.value for s in TERMINAL)
 
-
-class LiveError(OmsimError):
-    """The live service cannot start (wrong database, a replay that diverged) or can no
-    longer take writes."""
-
-
-@dataclass
-class Request:
-    """One change asked for by the API; ``reply`` gets (status, reply body), the body
-    being a document, a :class:`Stored` one, a list of problems or None. ``key`` is the
-    request's Idempotency-Key ("" when none) and ``fingerprint`` its body's."""
-
-    kind: str  # create | patch | delete | cancel | hub_add | hub_remove
-    target: str
-    body: dict[str, Any]
-    key: str = ""
-    fingerprint: str = ""
-    prepared: tmf_orders.PreparedOrder | None = None  # a create's, made off the clock
-    reply: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
-
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """A reply that is a document as committed: the API reads it from the database
-    (the reply is only sent once the tick that wrote it is on disk)."""
-
-    collection: str
-    id: str
-    replayed: bool = False  # an idempotent repeat of an earlier POST
+# (status, reply, what the command log keeps as the result or None) of one request
+Outcome = tuple[int, Any, str | None]
 
 
 def _failure(exc: BaseException) -> str:
@@ -127,18 +101,32 @@ class LiveService:
         self.tick_s = float(meta["tick_s"])
         self.background_arrivals = meta["background_arrivals"] == "1"
         self.views = Views(datetime.fromisoformat(meta["epoch"]))
+        self._load_log(int(meta.get("tick", "-1")))
+        self.env = LiveClock(speed, catching_up=self.replaying)
+        self._build_run(scenario)
+        self._build_state()
+        self._build_threads()
+        self._handlers: dict[str, Callable[[str, dict[str, Any], Any], Outcome]] = {
+            Kind.CREATE: self._create, Kind.PATCH: self._patch, Kind.DELETE: self._delete,
+            Kind.CANCEL: self._cancel, Kind.HUB_ADD: self._hub_add,
+            Kind.HUB_REMOVE: self._hub_remove}
+
+    def _load_log(self, committed_tick: int) -> None:
+        """The command log, by tick, to replay up to the last committed tick."""
         self._replay: dict[int, list[Command]] = defaultdict(list)
         commands = self.store.commands()
         for command in commands:
             self._replay[command.tick].append(command)
         self.replayed_commands = len(commands)
         self.replay_s = 0.0
-        self._replay_to = int(meta.get("tick", "-1"))
-        self.env = LiveClock(speed, catching_up=self._replay_to >= 0)
+        self._replay_to = committed_tick
+        self.replaying = committed_tick >= 0
+
+    def _build_run(self, scenario: Scenario) -> None:
+        """The scenario's run on the live clock; background traffic (if any) registers
+        its orders here too, so that the API can show them."""
         self.run: Run = build_run(scenario, env=self.env, arrivals=self.background_arrivals)
-        om = self.run.om
-        om.bus.subscribe(StateChanged, self._on_state)
-        # Background traffic registers its orders here too, so the API can show them.
+        self.run.om.bus.subscribe(StateChanged, self._on_state)
         if self.run.arrivals is not None:
             self.run.arrivals.on_submit = self._background_order
         if self.run.churn is not None:
@@ -147,6 +135,8 @@ class LiveService:
         for listener_id, callback, query in self.store.hubs():
             self.hub.add(Listener(listener_id, callback, query))
 
+    def _build_state(self) -> None:
+        """What the clock thread keeps about orders, cancellations and keys."""
         self.orders: dict[str, ProductOrder] = {}  # in flight, or ended and not yet committed
         self.payloads: dict[str, dict[str, Any]] = {}  # what the client sent, by order id
         self.deleted: dict[str, int] = {}  # order id -> tick, until that tick is committed
@@ -155,12 +145,15 @@ class LiveService:
                                      lambda: not self.replaying and bool(self.hub.listeners))
         self._hub_ids = IdSource("HUB", start=1 + max(
             (int(x.rpartition("-")[2]) for x in self.hub.listeners), default=0))
-        self.read_model = ReadModel(om, self.views, self.orders, self.payloads, self.deleted)
+        self.read_model = ReadModel(self.run.om, self.views, self.orders, self.payloads,
+                                    self.deleted)
         self._reader = Reader(self.store.path)  # the clock thread's own connection
         self.keys = IdempotencyKeys(self._reader.idempotency)
         self.failed_commands = 0
-        self.replaying = self._replay_to >= 0
         self.tick = -1
+
+    def _build_threads(self) -> None:
+        """The clock and writer threads (not started) and the tick process."""
         self._inbox: queue.SimpleQueue[Request] = queue.SimpleQueue()
         self._halt = self.env.event()
         self._stopping = False
@@ -328,21 +321,21 @@ class LiveService:
                         else self._loggable(kind, body))
             out.commands.append((kind, target, loggable, logged))
             if request.key and status == 201:
-                seen = (request.fingerprint, _COLLECTION[kind], logged)
+                seen = (request.fingerprint, CREATES[kind], logged)
                 self.keys.remember(out.tick, request.key, seen)
                 out.keys.append((request.key, *seen))
-        if kind == "hub_add" and status == 201:
+        if kind == Kind.HUB_ADD and status == 201:
             out.hubs_added.append((doc["id"], doc["callback"], doc.get("query", "")))
-        elif kind == "hub_remove" and status == 204:
+        elif kind == Kind.HUB_REMOVE and status == 204:
             out.hubs_removed.append(target)
         return status, doc
 
     @staticmethod
     def _loggable(kind: str, body: dict[str, Any]) -> dict[str, Any]:
         """What the command log keeps of a request: for orders, only what om acts on."""
-        if kind == "create":
+        if kind == Kind.CREATE:
             return tmf_orders.command_body(body)
-        if kind == "patch":
+        if kind == Kind.PATCH:
             items = tmf_orders.command_body(body).get("productOrderItem")
             return {"productOrderItem": items} if items is not None else {}
         return body
@@ -360,45 +353,48 @@ class LiveService:
                             f"says {command.result!r}; the code or scenario changed")
 
     def _apply(self, kind: str, target: str, body: dict[str, Any],
-               prepared: tmf_orders.PreparedOrder | None = None
-               ) -> tuple[int, Any, str | None]:
+               prepared: tmf_orders.PreparedOrder | None = None) -> Outcome:
         """(status, reply, what to log or None) for one request, in the clock thread."""
+        handler = self._handlers.get(kind)
+        if handler is None:
+            raise ValueError(f"unknown request kind {kind!r}")  # a bug in the API layer
+        return handler(target, body, prepared)
+
+    def _create(self, target: str, body: dict[str, Any],
+                prepared: tmf_orders.PreparedOrder | None) -> Outcome:
         om = self.run.om
-        if kind == "create":
-            order = tmf_orders.new_order(om, body, prepared)
-            self.orders[order.id] = order
-            self.payloads[order.id] = body
-            om.submit(order)
-            self.read_model.requested(order.id)
-            return 201, Stored("productOrder", order.id), order.id
-        if kind == "hub_add":
-            if len(self.hub.listeners) >= MAX_LISTENERS:
-                return 409, [f"hub: {MAX_LISTENERS} listeners registered, the most one "
-                             f"server delivers to; remove one first"], None
-            listener = Listener(self._hub_ids(), body["callback"], body.get("query") or "")
-            self.hub.add(listener)
-            return 201, {"id": listener.id, "callback": listener.callback,
-                         "query": listener.query}, None
-        if kind == "hub_remove":
-            if target not in self.hub.listeners:
-                return 404, [f"no hub listener '{target}'"], None
-            self.hub.remove(target)
-            return 204, None, None
-        if kind == "cancel":
-            return self._cancel(body)
+        order = tmf_orders.new_order(om, body, prepared)
+        self.orders[order.id] = order
+        self.payloads[order.id] = body
+        om.submit(order)
+        self.read_model.requested(order.id)
+        return 201, Stored("productOrder", order.id), order.id
+
+    def _hub_add(self, target: str, body: dict[str, Any], prepared: Any) -> Outcome:
+        if len(self.hub.listeners) >= MAX_LISTENERS:
+            return 409, [f"hub: {MAX_LISTENERS} listeners registered, the most one "
+                         f"server delivers to; remove one first"], None
+        listener = Listener(self._hub_ids(), body["callback"], body.get("query") or "")
+        self.hub.add(listener)
+        return 201, {"id": listener.id, "callback": listener.callback,
+                     "query": listener.query}, None
+
+    def _hub_remove(self, target: str, body: dict[str, Any], prepared: Any) -> Outcome:
+        if target not in self.hub.listeners:
+            return 404, [f"no hub listener '{target}'"], None
+        self.hub.remove(target)
+        return 204, None, None
+
+    def _delete(self, target: str, body: dict[str, Any], prepared: Any) -> Outcome:
         found = self._find(target)
         if found is None:
             return 404, [f"no productOrder '{target}'"], None
-        if kind == "delete":
-            if isinstance(found, ProductOrder) and not tmf_orders.is_terminal(found):
-                return 409, [f"productOrder {target} is {found.state}: only a finished "
-                             f"order can be deleted (use cancelProductOrder)"], None
-            self.deleted[target] = self.tick
-            self.read_model.requested(target)
-            return 204, None, target
-        if kind == "patch":
-            return self._patch(target, found, body)
-        raise ValueError(f"unknown request kind {kind!r}")  # a bug in the API layer
+        if isinstance(found, ProductOrder) and not tmf_orders.is_terminal(found):
+            return 409, [f"productOrder {target} is {found.state}: only a finished "
+                         f"order can be deleted (use cancelProductOrder)"], None
+        self.deleted[target] = self.tick
+        self.read_model.requested(target)
+        return 204, None, target
 
     def _find(self, order_id: str) -> ProductOrder | str | None:
         """The order, or the state of one that ended and left memory, or None."""
@@ -409,8 +405,10 @@ class LiveService:
             return order
         return self._reader.state("productOrder", order_id)
 
-    def _patch(self, target: str, order: ProductOrder | str, body: dict[str, Any]
-               ) -> tuple[int, Any, str | None]:
+    def _patch(self, target: str, body: dict[str, Any], prepared: Any) -> Outcome:
+        order = self._find(target)
+        if order is None:
+            return 404, [f"no productOrder '{target}'"], None
         if isinstance(order, str):  # ended and left memory
             problems = tmf_orders.attribute_problems(body)
             if problems:
@@ -435,7 +433,7 @@ class LiveService:
             return 409, refusals, target
         return 200, Stored("productOrder", target), target
 
-    def _cancel(self, body: dict[str, Any]) -> tuple[int, Any, str | None]:
+    def _cancel(self, target: str, body: dict[str, Any], prepared: Any) -> Outcome:
         order_id = str(body["productOrder"]["id"])
         order = self._find(order_id)
         if order is None:
@@ -476,7 +474,7 @@ class LiveService:
         order_id = event.correlation_id.partition("/")[0]
         if event.entity != "productOrder":
             return
-        if event.new in _TERMINAL:
+        if event.new in TERMINAL:
             if self.cancels.pending(order_id):
                 self.cancels.order_ended(self.orders[order_id], self.env.now)
             # Its final document goes with the next tick (this one while replaying,
@@ -508,5 +506,3 @@ class LiveService:
                 "documentsPending": self.read_model.backlog,
                 "resourcesHeld": len(self.run.om.resources.by_id), "hub": self.hub.stats()}
 
-
-_COLLECTION = {"create": "productOrder", "cancel": "cancelProductOrder"}

@@ -174,16 +174,7 @@ class Store:
         and getting it back while the clock thread is busy can take a switch interval
         each time (thousands of rows took seconds instead of milliseconds).
         """
-        allocated: dict[str, tuple[str, str, int]] = {}
-        released, gone = [], []
-        for tick in ticks:
-            # Resource ids are never reused: a slot held and freed within the group
-            # needs no row at all, and its document goes.
-            for resource_id in tick.released:
-                if allocated.pop(resource_id, None) is None:
-                    released.append(resource_id)
-                gone.append(resource_id)
-            allocated.update((a[0], a) for a in tick.allocated)
+        allocated, released, gone = _net_slots(ticks)
         with _transaction(self._conn):
             c = self._conn
             c.execute("INSERT OR REPLACE INTO meta VALUES ('tick', ?)", (str(ticks[-1].tick),))
@@ -197,26 +188,7 @@ class Store:
                   [_q(r) for r in released], ")")
             _each(c, "INSERT INTO allocation SELECT value->>0, value->>1, value->>2",
                   [json.dumps(a) for a in allocated.values()])
-            # The last version of each document (deletions come after: ids never return).
-            latest = {(d.collection, d.id): d for tick in ticks for d in tick.documents}
-            small, large = [], []
-            for d in latest.values():
-                text = d.text()
-                if len(text) > _LARGE:  # SQLite would parse it again: as it is
-                    large.append((d.collection, d.id, d.state, d.order_id, text))
-                else:
-                    small.append(f"[{_q(d.collection)},{_q(d.id)},{_q(d.state)},"
-                                 f"{_q(d.order_id)},{text}]")
-            upsert = (" ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state,"
-                      " body = excluded.body")
-            c.executemany(f"INSERT INTO document VALUES (?, ?, ?, ?, ?){upsert}", large)
-            _each(c, "INSERT INTO document SELECT value->>0, value->>1, value->>2, "
-                     "value->>3, value->4", small, f" WHERE true{upsert}")
-            _each(c, "DELETE FROM document WHERE collection = 'resource' AND id IN "
-                     "(SELECT value", [_q(r) for r in gone], ")")
-            _each(c, "DELETE FROM document WHERE (collection, id) IN "
-                     "(SELECT value->>0, value->>1",
-                  [json.dumps(pair) for t in ticks for pair in t.deleted], ")")
+            _write_documents(c, ticks, gone)
             for tick in ticks:
                 c.executemany("INSERT OR REPLACE INTO hub VALUES (?, ?, ?)", tick.hubs_added)
                 c.executemany("DELETE FROM hub WHERE id = ?",
@@ -224,6 +196,47 @@ class Store:
             _each(c, "INSERT OR REPLACE INTO idempotency SELECT value->>0, value->>1, "
                      "value->>2, value->>3",
                   [json.dumps(k) for t in ticks for k in t.keys])
+
+
+def _net_slots(ticks: list[Tick]) -> tuple[dict[str, tuple[str, str, int]], list[str],
+                                            list[str]]:
+    """What a group of ticks does to slots, net: the allocations still held at its end,
+    the releases of slots held before it, and every resource released (whose document
+    goes). Resource ids are never reused: a slot held and freed within the group needs
+    no row at all."""
+    allocated: dict[str, tuple[str, str, int]] = {}
+    released, gone = [], []
+    for tick in ticks:
+        for resource_id in tick.released:
+            if allocated.pop(resource_id, None) is None:
+                released.append(resource_id)
+            gone.append(resource_id)
+        allocated.update((a[0], a) for a in tick.allocated)
+    return allocated, released, gone
+
+
+def _write_documents(c: sqlite3.Connection, ticks: list[Tick], gone: list[str]) -> None:
+    """The last version of each document of the group, then the deletions (ids never
+    return): released resources' documents and deleted orders."""
+    latest = {(d.collection, d.id): d for tick in ticks for d in tick.documents}
+    small, large = [], []
+    for d in latest.values():
+        text = d.text()
+        if len(text) > _LARGE:  # SQLite would parse it again: as it is
+            large.append((d.collection, d.id, d.state, d.order_id, text))
+        else:
+            small.append(f"[{_q(d.collection)},{_q(d.id)},{_q(d.state)},"
+                         f"{_q(d.order_id)},{text}]")
+    upsert = (" ON CONFLICT (collection, id) DO UPDATE SET state = excluded.state,"
+              " body = excluded.body")
+    c.executemany(f"INSERT INTO document VALUES (?, ?, ?, ?, ?){upsert}", large)
+    _each(c, "INSERT INTO document SELECT value->>0, value->>1, value->>2, "
+             "value->>3, value->4", small, f" WHERE true{upsert}")
+    _each(c, "DELETE FROM document WHERE collection = 'resource' AND id IN "
+             "(SELECT value", [_q(r) for r in gone], ")")
+    _each(c, "DELETE FROM document WHERE (collection, id) IN "
+             "(SELECT value->>0, value->>1",
+          [json.dumps(pair) for t in ticks for pair in t.deleted], ")")
 
 
 _LARGE = 64 * 1024  # characters of JSON: documents written one statement each

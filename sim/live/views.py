@@ -16,6 +16,7 @@ from typing import Any
 
 from om import ProductOrder, ResourceOrder, ServiceOrder
 from om.inventory import Product, Resource, Service
+from om.orders import TaskState
 from om.tmf_specs import base_path
 
 # API name -> the basePath its spec declares (without the trailing slash some have).
@@ -31,6 +32,17 @@ COLLECTIONS = {
     "product": "TMF637",
     "service": "TMF638",
     "resource": "TMF639",
+}
+
+# Collection -> the TMF definition its documents follow.
+DEFINITIONS = {
+    "productOrder": "ProductOrder",
+    "cancelProductOrder": "CancelProductOrder",
+    "serviceOrder": "ServiceOrder",
+    "resourceOrder": "ResourceOrder",
+    "product": "Product",
+    "service": "Service",
+    "resource": "Resource",
 }
 
 # What the order manager decides, whatever a client sent.
@@ -92,10 +104,11 @@ class Views:
             doc["externalId"] = order.external_id
         if order.completion_date_s is not None:
             doc["completionDate"] = self.date(order.completion_date_s)
-        if order.cancellation is not None and order.cancellation.accepted:
-            doc["cancellationReason"] = order.cancellation.reason
-            if order.cancellation.decided_s is not None:
-                doc["cancellationDate"] = self.date(order.cancellation.decided_s)
+        cancellation = order.cancellation
+        if order.cancelling and cancellation is not None:
+            doc["cancellationReason"] = cancellation.reason
+            if cancellation.decided_s is not None:
+                doc["cancellationDate"] = self.date(cancellation.decided_s)
         if order.state_reason:
             # TMF622 v4 has no stateReason; a note keeps the reason visible.
             notes = [n for n in doc.get("note", ()) if n.get("id") != "omsim-state"]
@@ -120,7 +133,7 @@ class Views:
             out["product"] = product
         return out
 
-    def cancellation(self, cancel: Cancellation, state: str, effective_s: float | None,
+    def cancellation(self, cancel: Cancellation, state: TaskState, effective_s: float | None,
                      reason: str) -> dict[str, Any]:
         doc = {"@type": "CancelProductOrder", **cancel.payload}
         doc.update({
@@ -128,13 +141,13 @@ class Views:
             "href": href("cancelProductOrder", cancel.id),
             "productOrder": {"id": cancel.order_id, "href": href("productOrder", cancel.order_id),
                              "@referredType": "ProductOrder"},
-            "state": state,
+            "state": state.value,
         })
         if cancel.reason:
             doc["cancellationReason"] = cancel.reason
         if effective_s is not None:
             doc["effectiveCancellationDate"] = self.date(effective_s)
-        if reason and state == "terminatedWithError":
+        if reason and state is TaskState.TERMINATED_WITH_ERROR:
             # Why the order manager refused: TMF622 v4 has no field for it.
             doc["cancellationReason"] = (f"{cancel.reason} (refused: {reason})"
                                          if cancel.reason else f"refused: {reason}")
