@@ -23,7 +23,7 @@ demo: $(VENV)/.base
 	$(VENV)/bin/omsim run $(SCENARIO)
 
 lint: $(VENV)/.dev
-	$(VENV)/bin/ruff check network_model om sim tests benchmarks
+	$(VENV)/bin/ruff check --no-cache network_model om sim tests benchmarks
 	$(VENV)/bin/lint-imports
 
 test: lint

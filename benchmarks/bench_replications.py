@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 
-from sim.experiments.executors import Job, run_jobs
 from workloads import env_int, scaled_scenario
+
+from sim.experiments.executors import Job, run_jobs
 
 JOBS = env_int("OMSIM_BENCH_REPLICATIONS", 4)
 

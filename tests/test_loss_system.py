@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 
-from sim.stats.queueing import erlang_b
-
 from sim.experiments.replicate import replicate
 from sim.scenario.load import load_scenario
 from sim.stats.estimates import mean_ci
+from sim.stats.queueing import erlang_b
 from tests.conftest import SCENARIOS
 
 OFFERING = "Fibre Line"

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from sim.stats.queueing import erlang_c, mmc_mean_wait
 
 from sim.experiments.replicate import Replications, replicate
 from sim.scenario.load import scenario_from_dict
+from sim.stats.queueing import erlang_c, mmc_mean_wait
 
 TECHNICIANS = 5
 ARRIVALS_PER_HOUR = 2.0

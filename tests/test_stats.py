@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from scipy import stats as st
+
 from sim.experiments.junit import junit_xml
 from sim.experiments.thresholds import Threshold, evaluate_threshold, metric_at, parse_threshold
-from sim.stats.queueing import erlang_b, erlang_c, mmc_mean_wait
-
 from sim.stats.estimates import Estimate, mean_ci, welch_worse
+from sim.stats.queueing import erlang_b, erlang_c, mmc_mean_wait
 
 
 def erlang_b_direct(a: float, c: int) -> float:
