@@ -75,7 +75,14 @@ class ResourcePool:
         return slot
 
     def take(self, slot: int) -> None:
-        """Mark a specific slot allocated (used when restoring persisted state)."""
+        """Allocate ``slot`` itself, one chosen outside the pool (an ONT id or VLAN a
+        client configured on an element, a release being undone). :meth:`allocate` never
+        hands it out while it is held; slots below it that were never handed out stay
+        free.
+
+        Raises ``ValueError`` when ``slot`` is already allocated or not in
+        ``0..capacity-1``. It does not look at ``limit``: a caller that must respect a
+        shrunk pool checks :attr:`free` first."""
         if slot in self._in_use:
             raise ValueError(f"pool {self.name}: slot {slot} is already allocated")
         if not 0 <= slot < self.capacity:

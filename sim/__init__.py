@@ -1,12 +1,14 @@
 """omsim's simulator: the emulated FTTH network in SimPy, the runs that wire it to the
 order manager (``om``), what they measure, the experiments and reports built on them,
-the live TMF622 service and the ``omsim`` command line.
+and the front doors: the live TMF622 service, the network emulated over NETCONF and
+RESTCONF, the driver of any TMF622 order manager, and the ``omsim`` command line.
 
-One sub-package per concern, each depending only on those listed after it:
-``cli``; ``live`` and ``emulate`` (the front doors); ``report``; ``experiments``;
-``run``; ``measure`` and ``traffic``; ``elements``; ``scenario``; and the utilities
-``stats``, ``files``, ``rng``, ``units`` (import-linter keeps it so). The library entry
-point is :func:`run_scenario`: no command line needed.
+One module or sub-package per concern, each depending only on those listed after it:
+``cli``; ``live``, ``emulate`` and ``drive`` (the front doors, none importing another);
+``report``; ``experiments``; ``run``; ``measure`` and ``traffic``; ``elements``;
+``scenario``; and the utilities ``stats``, ``files``, ``rng``, ``units`` (the layers
+contract in ``pyproject.toml`` keeps it so). The library entry point is
+:func:`run_scenario`: no command line needed.
 """
 
 from sim.run.harness import RunReport, build_run, run_scenario

@@ -6,6 +6,11 @@ from sim.elements.element import Element
 
 
 class Dhcp(Element):
-    """A DHCP server. Activation binds the reserved IPv4 address as a lease for the
-    subscriber. Its latency is the scenario's ``elements.dhcp`` (the shipped scenarios
-    answer in 0.3 s on average; an element kind left out takes the 3 s default)."""
+    """A DHCP server, one per BNG. Activation binds the IPv4 address reserved for the
+    item as the subscriber's lease (it holds that slot of the ``ipv4_address`` pool).
+
+    Latency, sessions and errors are the scenario's ``elements.dhcp``; a scenario that
+    leaves ``dhcp`` out gets what every element kind gets by default
+    (:class:`~sim.scenario.schema.ElementSettings`: log-normal latency, mean 3 s, sd
+    1.5 s, four sessions). Scenarios that model a real DHCP server set it far lower
+    (``scenarios/baseline.yaml``: exponential, mean 0.3 s, 64 sessions)."""
