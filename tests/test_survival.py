@@ -8,7 +8,7 @@ import statistics
 import numpy as np
 import pytest
 
-from sim.stats.survival import kaplan_meier
+from sim.stats.survival import censored_summary, kaplan_meier
 
 # Freireich et al. (1963), 6-MP arm of the leukaemia remission trial (weeks; False =
 # censored): the textbook Kaplan-Meier example (Kleinbaum & Klein, Survival Analysis).
@@ -80,6 +80,18 @@ def test_open_orders_raise_the_estimate_that_dropping_them_would_hide():
     assert km.median is None
     assert km.percentile(40) == 10.0
     assert km.survival_at(50) == pytest.approx(0.6)
+
+
+def test_summary_gives_unreached_percentiles_as_lower_bounds():
+    """The 6-MP arm: p50 is 23 weeks; p90 and p99 are never reached, so they are the
+    longest time observed (35, a censored one) and named as lower bounds."""
+    summary = censored_summary([t for t, _ in SIX_MP], [e for _, e in SIX_MP])
+    assert summary["p50"] == 23
+    assert (summary["p90"], summary["p99"]) == (35, 35)
+    assert summary["lower_bounds"] == ["p90", "p99"]
+    assert (summary["n"], summary["open"]) == (21, 12)
+    assert summary["mean"] == kaplan_meier([t for t, _ in SIX_MP],
+                                           [e for _, e in SIX_MP]).mean
 
 
 def test_empty_and_bad_input():

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # Survival is a running product of (1 - d/n); with nothing censored it should equal
 # 1 - k/N exactly, but the product drifts by a few ulps (0.5000000000000001 after five of
@@ -105,3 +106,22 @@ def kaplan_meier(times: Sequence[float], observed: Sequence[bool]) -> SurvivalCu
     n_events = sum(1 for _, seen in pairs if seen)
     return SurvivalCurve(tuple(event_times), tuple(values), area, last_t,
                          n_events, len(pairs) - n_events)
+
+
+def censored_summary(times: Sequence[float], observed: Sequence[bool],
+                     percentiles: Sequence[float] = (50.0, 90.0, 99.0)) -> dict[str, Any]:
+    """A report's view of the curve: ``mean`` (restricted), ``p50`` ... for each of
+    ``percentiles``, ``n``, ``open`` (censored) and ``lower_bounds``, the percentiles
+    the curve never reaches, given as the longest time observed (a lower bound)."""
+    curve = kaplan_meier(times, observed)
+    out: dict[str, Any] = {"mean": curve.mean}
+    lower_bounds = []
+    for q in percentiles:
+        key = f"p{q:g}"
+        value = curve.percentile(q)
+        if value is None:
+            value = curve.horizon
+            lower_bounds.append(key)
+        out[key] = value
+    out.update({"n": len(times), "open": curve.censored, "lower_bounds": lower_bounds})
+    return out
