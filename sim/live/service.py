@@ -127,10 +127,8 @@ class LiveService:
         its orders here too, so that the API can show them."""
         self.run: Run = build_run(scenario, env=self.env, arrivals=self.background_arrivals)
         self.run.om.bus.subscribe(StateChanged, self._on_state)
-        if self.run.arrivals is not None:
-            self.run.arrivals.on_submit = self._background_order
+        self.run.channel.on_submit = self._background_order
         if self.run.churn is not None:
-            self.run.churn.on_submit = self._background_order
             self.run.churn.stopped = not self.background_arrivals
         for listener_id, callback, query in self.store.hubs():
             self.hub.add(Listener(listener_id, callback, query))

@@ -17,10 +17,11 @@ from sim.traffic.churn import Churn
 from sim.units import DAY_S
 
 
-def drain(env: simpy.Environment, churn: Churn, in_flight: Callable[[], int],
-          max_days: float = 365.0) -> dict[str, Any]:
-    """Stop new orders, let every order in flight end, cease every active product and let
-    those cease orders end too. Returns how long it took and how many were ceased."""
+def drain(env: simpy.Environment, om: OrderManager, churn: Churn,
+          in_flight: Callable[[], int], max_days: float = 365.0) -> dict[str, Any]:
+    """Stop new orders, let every order in flight end, cease every active product of
+    ``om`` (through ``churn``) and let those cease orders end too. Returns how long it
+    took and how many were ceased."""
     churn.stopped = True
     started = env.now
     deadline = env.now + max_days * DAY_S
@@ -28,12 +29,12 @@ def drain(env: simpy.Environment, churn: Churn, in_flight: Callable[[], int],
     while env.now < deadline:
         while in_flight() and env.now < deadline:
             env.run(until=min(deadline, env.now + DAY_S))
-        active = [p for p in churn.om.products.products.values()
+        active = [p for p in om.products.products.values()
                   if p.status == "active" and p.id not in churn.ceasing]
         if not active:
             break
         for product in active:
-            ceased += churn.cease(product.id) is not None
+            ceased += churn.cease(product.id)
     return {"ceased": ceased, "days": round((env.now - started) / DAY_S, 3),
             "orders_in_flight": in_flight()}
 

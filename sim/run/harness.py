@@ -26,6 +26,7 @@ from sim.run.inject import inject_faults
 from sim.scenario.schema import Scenario
 from sim.traffic.arrivals import Arrivals
 from sim.traffic.churn import Churn
+from sim.traffic.om_channel import OmChannel
 from sim.units import DAY_S, HOUR_S, MINUTE_S
 
 
@@ -39,6 +40,7 @@ class Run:
     metrics: Metrics
     seed: int
     replication: int
+    channel: OmChannel
     arrivals: Arrivals | None = None
     churn: Churn | None = None
     free_at_start: dict[str, int] | None = None
@@ -89,11 +91,13 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
         def on_submit(order: Any, label: str) -> None:
             metrics.order_submitted(order, label)
             recorder.track(order)
+    channel = OmChannel(om, on_submit)
     sources = None
     if arrivals:
-        sources = Arrivals(env, om, network, scenario, seed, replication, on_submit)
-    churn = Churn(env, om, scenario, stream(seed, replication, "churn"), on_submit)
-    run = Run(env, om, emulated, metrics, seed, replication, sources, churn,
+        sources = Arrivals(env, channel, [a.id for a in network.addresses], scenario, seed,
+                           replication)
+    churn = Churn(env, channel, scenario, stream(seed, replication, "churn"))
+    run = Run(env, om, emulated, metrics, seed, replication, channel, sources, churn,
               trace=recorder)
     run.free_at_start = {p.name: p.free for p in network.all_pools()}
     return run
@@ -165,7 +169,7 @@ def drain_and_check(run: Run) -> dict[str, Any]:
     if run.arrivals is not None:
         run.arrivals.stopped = True
     assert run.churn is not None and run.free_at_start is not None
-    result = drain(run.env, run.churn, lambda: run.metrics.in_system)
+    result = drain(run.env, run.om, run.churn, lambda: run.metrics.in_system)
     result.update(leftovers(run.om, run.emulated.elements.values(), run.free_at_start))
     return result
 
