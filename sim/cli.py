@@ -36,7 +36,8 @@ def parser() -> argparse.ArgumentParser:
         description="Telco order management (COM/SOM/ROM) over an emulated FTTH network.")
     sub = top.add_subparsers(dest="command", required=True)
     for add in (_run_parser, _sweep_parser, _check_parser, _baseline_parser, _report_parser,
-                _trace_parser, _impact_parser, _validate_parser, _serve_parser):
+                _trace_parser, _impact_parser, _validate_parser, _serve_parser,
+                _emulate_parser):
         add(sub)
     return top
 
@@ -142,6 +143,31 @@ def _serve_parser(sub: Any) -> None:
     serve.add_argument("--allow-remote-callbacks", action="store_true",
                        help="let hub listeners register non-loopback callbacks")
     serve.set_defaults(func=cmd_serve)
+
+
+def _emulate_parser(sub: Any) -> None:
+    emulate = sub.add_parser("emulate", help="serve the scenario's network over NETCONF and "
+                             "RESTCONF, as a lab for any order manager")
+    emulate.add_argument("scenario", type=Path)
+    emulate.add_argument("--speed", type=float, default=1.0,
+                         help="simulated seconds per wall second, up to 1,000,000 (default 1)")
+    emulate.add_argument("--host", default="127.0.0.1", help="bind address of both "
+                         "interfaces (default loopback)")
+    emulate.add_argument("--netconf-port", type=int, default=8830,
+                         help="NETCONF over SSH, 0 to 65535 (0: any free port; default 8830)")
+    emulate.add_argument("--http-port", type=int, default=8080,
+                         help="RESTCONF over HTTP, 0 to 65535 (0: any free port; default 8080)")
+    emulate.add_argument("--db", type=Path, help="SQLite database, in an existing directory: "
+                         "the configuration survives a restart (default: none, in memory)")
+    emulate.add_argument("--user", default="omsim", help="SSH and HTTP basic auth user "
+                         "(default omsim)")
+    emulate.add_argument("--password", default=os.environ.get("OMSIM_PASSWORD"),
+                         help="SSH and HTTP basic auth password, 8 characters or more "
+                         "(default: $OMSIM_PASSWORD; required)")
+    emulate.add_argument("--token", default=os.environ.get("OMSIM_TOKEN"),
+                         help="API token (Authorization: Token ...), 8 characters or more "
+                         "(default: $OMSIM_TOKEN; required)")
+    emulate.set_defaults(func=cmd_emulate)
 
 
 def _replication_options(p: argparse.ArgumentParser, default: int) -> None:
@@ -376,6 +402,18 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     except ServeError as exc:
         raise UsageError(f"{_SERVE_OPTIONS.get(exc.parameter, exc.parameter)}"
                          f"{exc.rest}") from None
+
+
+
+def cmd_emulate(args: argparse.Namespace, console: Console) -> int:
+    from sim.emulate.serve import EmulateError, EmulateOptions, emulate
+
+    options = EmulateOptions(args.scenario, args.password, args.token, args.speed, args.host,
+                             args.netconf_port, args.http_port, args.db, args.user)
+    try:
+        return emulate(options)
+    except EmulateError as exc:
+        raise UsageError(f"--{exc.parameter.replace('_', '-')}{exc.rest}") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

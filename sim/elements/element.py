@@ -99,6 +99,26 @@ class Element:
     def reachable(self) -> bool:
         return not self._down
 
+    @property
+    def late_answer_s(self) -> float:
+        """How long a lost answer takes (simulated seconds): past any sane timeout."""
+        return self._late_answer_s
+
+    # -- how it answers one request: each draws from the element's own stream, in this
+    # -- order (an emulator on the wire draws through them too, so both answer alike) ---
+    def latency_s(self) -> float:
+        """Draw the configuration latency of one request (simulated seconds)."""
+        return self._latency()
+
+    def refuses(self, operation: str) -> bool:
+        """Draw whether the element refuses this ``operation`` request (its error rate)."""
+        rate = self._error_rates.get(operation, 0.0)
+        return bool(rate) and self._rng.random() < rate
+
+    def loses_answer(self) -> bool:
+        """Draw whether the answer to an applied change is lost (or very late)."""
+        return bool(self._lost_answer_rate) and self._rng.random() < self._lost_answer_rate
+
     def activate(self, item: ResourceOrderItem) -> simpy.Event:
         return self.env.process(self._activate(item))
 
@@ -119,15 +139,14 @@ class Element:
             self._session_queue.append(turn)
             yield turn  # first come, first served: a finishing edit hands its session over
         try:
-            yield self.env.timeout(self._latency())
+            yield self.env.timeout(self.latency_s())
         finally:
             if self._session_queue:
                 self._session_queue.popleft().succeed()
             else:
                 self._sessions_free += 1
         self.requests += 1
-        rate = self._error_rates.get(operation, 0.0)
-        if rate and self._rng.random() < rate:
+        if self.refuses(operation):
             self.errors += 1
             raise SouthboundError(item.key, FalloutCause.ELEMENT_ERROR, self.name,
                                   f"{operation} rejected")
@@ -144,7 +163,7 @@ class Element:
                                       f"{key[0]} slot {key[1]} already in use", key)
         for key in keys:
             self._configured[key] = owner
-        if self._lost_answer_rate and self._rng.random() < self._lost_answer_rate:
+        if self.loses_answer():
             # Applied, but the answer is lost or very late: past any sane ROM timeout.
             yield self.env.timeout(self._late_answer_s)
 

@@ -1,0 +1,36 @@
+"""The emulator's HTTP side: one FastAPI app, built here, where every HTTP interface of
+the emulated network is included - RESTCONF (:mod:`sim.emulate.restconf`) and the routers
+that sit next to it (IPAM, appointments, discovery).
+
+An interface is a :data:`RouterFactory`: given the emulator (its datastore, network,
+pools, workforce and clock) and the logins, it returns its router. The ones ``omsim
+emulate`` always serves are listed in :data:`INTERFACES`; ``extra`` adds more (a test's,
+or a client's own suite's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, FastAPI
+
+from sim.emulate.auth import Credentials
+from sim.emulate.restconf import restconf_router
+
+if TYPE_CHECKING:
+    from sim.emulate.emulator import Emulator
+
+RouterFactory = Callable[["Emulator", Credentials], APIRouter]
+
+INTERFACES: tuple[RouterFactory, ...] = (restconf_router,)
+
+
+def build_app(emulator: Emulator, credentials: Credentials,
+              extra: Sequence[RouterFactory] = ()) -> FastAPI:
+    """The HTTP app of ``emulator``: every interface of :data:`INTERFACES`, then
+    ``extra``, each guarding itself with ``credentials``."""
+    app = FastAPI(title="omsim emulate", openapi_url=None, docs_url=None, redoc_url=None)
+    for make in (*INTERFACES, *extra):
+        app.include_router(make(emulator, credentials))
+    return app
