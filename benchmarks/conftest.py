@@ -214,6 +214,32 @@ REPLICATION_LINES = [
 ]
 
 
+def _wire_rate(v: Values, name: str, unit: str) -> float:
+    return v[f"emulate.{name}.{unit}"] / v[f"emulate.{name}.seconds"]
+
+
+# omsim emulate next to the bare stacks it is built on (issue 12): wall time, each server
+# in its own process; the ratios are the figures.
+NETCONF = ("emulate.netconf.edits", "emulate.echo.edits")
+RESTCONF = ("emulate.restconf.puts", "emulate.fastapi.puts")
+EMULATE_LINES = [
+    Line("emulate: NETCONF edit-configs per wall s (20 sessions)", NETCONF[:1],
+         lambda v: f"{_wire_rate(v, 'netconf', 'edits'):,.0f}"),
+    Line("emulate: bare asyncssh echo per wall s (same client)", NETCONF[1:],
+         lambda v: f"{_wire_rate(v, 'echo', 'edits'):,.0f}"),
+    Line("emulate: edit-config / bare asyncssh echo", NETCONF,
+         lambda v: f"{_wire_rate(v, 'netconf', 'edits') / _wire_rate(v, 'echo', 'edits'):.2f}x",
+         verdict="reference"),
+    Line("emulate: RESTCONF PUTs per wall s (20 clients)", RESTCONF[:1],
+         lambda v: f"{_wire_rate(v, 'restconf', 'puts'):,.0f}"),
+    Line("emulate: bare FastAPI PUTs per wall s (same client)", RESTCONF[1:],
+         lambda v: f"{_wire_rate(v, 'fastapi', 'puts'):,.0f}"),
+    Line("emulate: RESTCONF PUT / bare FastAPI PUT", RESTCONF,
+         lambda v: f"{_wire_rate(v, 'restconf', 'puts') / _wire_rate(v, 'fastapi', 'puts'):.2f}x",
+         verdict="reference"),
+]
+
+
 def _sizes(v: Values, family: str, suffix: str) -> list[int]:
     return sorted(int(k.split(".")[1]) for k in v
                   if k.startswith(f"{family}.") and k.endswith(suffix))
@@ -224,7 +250,8 @@ def summary_rows(f: Figures) -> list[Row]:
     v = f.values
     lines = [*LINES, *(line for n in _sizes(v, "memory", ".bytes_per_order")
                        for line in _memory_lines(n)),
-             *_scale_lines(_sizes(v, "scale", ".orders")), *REPLICATION_LINES]
+             *_scale_lines(_sizes(v, "scale", ".orders")), *REPLICATION_LINES,
+             *EMULATE_LINES]
     rows: list[Row] = [("clock of single-process figures", SEC, "",
                         "OMSIM_BENCH_CLOCK=wall for wall time")]
     for line in lines:
