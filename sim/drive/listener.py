@@ -1,0 +1,106 @@
+"""Drive's hub listener: a small FastAPI app, served by uvicorn inside drive's own
+asyncio loop, that takes the target's TMF622 notifications.
+
+It answers 204 to any POST under its root (a TMF hub posts either to the callback
+itself or to ``<callback>/listener/<eventName>``) and hands each body to
+``on_event(body, received)``; a body that is not JSON is answered 400 and counted as
+malformed. It binds loopback by default; the socket is bound before any traffic, so a
+bad ``--listen`` is an error line, not a surprise mid-run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request, Response
+
+from om import OmsimError
+
+PATH = "/omsim-drive/events"
+
+
+class ListenError(OmsimError):
+    """``--listen`` names an address this machine cannot listen on."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (0: any free port); ListenError if not."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ListenError(f"--listen {host}:{port}: not an address of this machine "
+                          f"({getattr(exc, 'strerror', None) or exc})") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"--listen {host}:{port}: cannot listen "
+                          f"({exc.strerror or exc})") from None
+    return sock
+
+
+def listener_app(on_event: Callable[[Any, float], None], on_malformed: Callable[[], None]
+                 ) -> FastAPI:
+    """The app: every POST is a notification."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.post("/{path:path}")
+    async def notification(path: str, request: Request) -> Response:
+        received = time.time()
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            on_malformed()
+            return Response(status_code=400)
+        on_event(body, received)
+        return Response(status_code=204)
+
+    return app
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: Ctrl-C belongs to drive, which unregisters
+    from the hub before it stops."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Listener:
+    """The notification endpoint on a bound socket, started and stopped in the loop."""
+
+    def __init__(self, sock: socket.socket, app: FastAPI, callback: str = "") -> None:
+        self.sock = sock
+        host, port = sock.getsockname()[:2]
+        where = f"[{host}]" if ":" in host else host
+        self.callback = callback or f"http://{where}:{port}{PATH}"
+        self._server = _Server(uvicorn.Config(app, log_level="error", access_log=False,
+                                              lifespan="off"))
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve(sockets=[self.sock]))
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()  # raises what stopped it
+                raise ListenError("the notification listener stopped at once")
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, 5.0)
+        self.sock.close()
