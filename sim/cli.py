@@ -37,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
     for add in (_run_parser, _sweep_parser, _check_parser, _baseline_parser, _report_parser,
                 _trace_parser, _impact_parser, _validate_parser, _serve_parser,
-                _emulate_parser):
+                _emulate_parser, _drive_parser):
         add(sub)
     return top
 
@@ -168,6 +168,49 @@ def _emulate_parser(sub: Any) -> None:
                          help="API token (Authorization: Token ...), 8 characters or more "
                          "(default: $OMSIM_TOKEN; required)")
     emulate.set_defaults(func=cmd_emulate)
+
+
+def _drive_parser(sub: Any) -> None:
+    drive = sub.add_parser("drive", help="send a scenario's order traffic to any TMF622 "
+                           "order manager, follow every order to its end, report and gate")
+    drive.add_argument("scenario", type=Path)
+    drive.add_argument("--target", required=True, metavar="URL", help="the TMF622 v4 base "
+                       "path, e.g. http://127.0.0.1:8622/tmf-api/productOrderingManagement/v4")
+    drive.add_argument("--speed", type=float, default=1.0, help="scenario seconds per wall "
+                       "second, up to 1,000,000 (default 1: real time; against omsim serve, "
+                       "its --speed)")
+    drive.add_argument("--duration-days", type=float, metavar="D", help="drive D days of "
+                       "the scenario instead of its duration_days (longer than its warm-up)")
+    drive.add_argument("--listen", default="127.0.0.1:0", metavar="HOST:PORT",
+                       help="where the notification listener binds (default "
+                       "127.0.0.1:0, any free port)")
+    drive.add_argument("--callback", metavar="URL", help="the URL the target posts "
+                       "notifications to, when it is not the listener's own address")
+    drive.add_argument("--api-key", default=os.environ.get("OMSIM_API_KEY"),
+                       help="sent as X-API-Key (default: $OMSIM_API_KEY)")
+    drive.add_argument("--addresses", type=Path, metavar="FILE", help="address ids to "
+                       "order new lines at, one a line or a JSON list (default: the "
+                       "scenario network's)")
+    drive.add_argument("--drain-timeout", type=float, default=60.0, metavar="S",
+                       help="wall seconds to wait for open orders after the traffic "
+                       "window (default 60)")
+    drive.add_argument("--seed", type=int, help="override the scenario's seed")
+    drive.add_argument("--replications", type=int, default=1,
+                       help="replications, one after the other (default 1)")
+    drive.add_argument("--out", type=Path, help="the JSON report (one replication; "
+                       "default reports/<scenario>-drive-seed<N>.json), or the summary")
+    drive.add_argument("--out-dir", type=Path, help="a run directory: summary.json and "
+                       "one report per replication")
+    drive.add_argument("--check", action="store_true", help="judge the scenario's "
+                       "thresholds as 'omsim check' does; exit 1 when one fails")
+    drive.add_argument("--baseline", type=Path, help="also compare with this baseline "
+                       "(Welch); implies --check")
+    drive.add_argument("--save-baseline", type=Path, metavar="FILE", help="write these "
+                       "replications as a baseline for a later --baseline")
+    drive.add_argument("--junit", type=Path, help="write the gates as JUnit XML; implies "
+                       "--check")
+    drive.add_argument("--quiet", action="store_true", help="no progress or summary")
+    drive.set_defaults(func=cmd_drive)
 
 
 def _replication_options(p: argparse.ArgumentParser, default: int) -> None:
@@ -415,6 +458,12 @@ def cmd_emulate(args: argparse.Namespace, console: Console) -> int:
     except EmulateError as exc:
         raise UsageError(f"--{exc.parameter.replace('_', '-')}{exc.rest}") from None
 
+
+def cmd_drive(args: argparse.Namespace, console: Console) -> int:
+    """Drive a TMF622 order manager; exit 1 when a gate failed."""
+    from sim.drive.command import run_command
+
+    return run_command(args, console)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
