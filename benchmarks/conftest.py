@@ -240,6 +240,22 @@ EMULATE_LINES = [
 ]
 
 
+# Live mode: one-line orders from three clients while a 4,999-site order goes in (issue
+# 10), in wall seconds: the target is a second more than the longest gap between ticks.
+LIVE_BIG = ("live_big_order.worst_write_s", "live_big_order.longest_tick_gap_s")
+LIVE_BIG_ORDER_LINES = [
+    Line("live: 4,999-site order acknowledged after, wall s", LIVE_BIG,
+         lambda v: f"{v['live_big_order.big_order_s']:.2f}"),
+    Line("live: longest gap between two clock ticks meanwhile, wall s", LIVE_BIG,
+         lambda v: f"{v['live_big_order.longest_tick_gap_s']:.2f}"),
+    Line("live: worst of the one-line writes meanwhile, wall s", LIVE_BIG,
+         lambda v: f"{v['live_big_order.worst_write_s']:.2f} "
+                   f"(of {v['live_big_order.writes']:,.0f})",
+         "<= tick gap + 1 s", lambda v: (v["live_big_order.longest_tick_gap_s"] + 1)
+         / v["live_big_order.worst_write_s"]),
+]
+
+
 def _sizes(v: Values, family: str, suffix: str) -> list[int]:
     return sorted(int(k.split(".")[1]) for k in v
                   if k.startswith(f"{family}.") and k.endswith(suffix))
@@ -251,7 +267,7 @@ def summary_rows(f: Figures) -> list[Row]:
     lines = [*LINES, *(line for n in _sizes(v, "memory", ".bytes_per_order")
                        for line in _memory_lines(n)),
              *_scale_lines(_sizes(v, "scale", ".orders")), *REPLICATION_LINES,
-             *EMULATE_LINES]
+             *EMULATE_LINES, *LIVE_BIG_ORDER_LINES]
     rows: list[Row] = [("clock of single-process figures", SEC, "",
                         "OMSIM_BENCH_CLOCK=wall for wall time")]
     for line in lines:
