@@ -37,9 +37,12 @@ def test_pon_port_blocking_matches_erlang_b():
     runs = replicate(scenario, REPLICATIONS, workers=2)
     blocking = []
     for report in runs.reports:
-        provide = report["fallout"]["by_offering"][OFFERING]
+        # Churn's cease orders share fallout.rate's denominator; the provide orders'
+        # own rate is the blocking probability.
+        provide = report["fallout"]["by_order_type"]["provide"]
         assert set(report["fallout"]["by_cause"]) == {"resource_exhausted"}
-        blocking.append(provide["fallout"] / provide["submitted"])
+        assert provide["submitted"] == report["fallout"]["by_offering"][OFFERING]["submitted"]
+        blocking.append(provide["rate"])
     expected = erlang_b(28.0, 32)
     assert abs(expected - 0.0665) < 5e-4
     estimate = mean_ci(blocking)

@@ -90,12 +90,12 @@ def test_technician_utilisation_is_offered_load_per_server(mmc_runs):
 
 
 def test_littles_law_holds_on_the_report(mmc_runs):
-    """Little's law on a stationary scenario: orders in system = throughput x cycle time,
-    to within 2 %. (Not exactly: orders still open at the end are in the system but
-    not yet in the cycle time; that bias is about 0.2 %, its noise 0.15 %.)"""
+    """Little's law on a stationary scenario: orders in system = orders leaving per day x
+    time in system (the report's in_system figures), to within 1 % (one replication's
+    gap, the ages at the window's end less those at its start over L·T', has a standard
+    deviation of 0.42 % here, measured over 30; the mean of ten, 0.13 %)."""
     v = {k: np.array(x) for k, x in mmc_runs.values().items()}
     in_system = v["in_system.orders_mean"]
-    per_hour = v["throughput.completed_per_day"] / 24.0
-    assert v["fallout.rate"].max() == 0  # every order completes, so cycle time is sojourn
-    relative_gap = (in_system - per_hour * v["cycle_time_hours.mean"]) / in_system
-    assert abs(relative_gap.mean()) < 0.02, relative_gap
+    per_hour = v["in_system.ended_per_day"] / 24.0
+    relative_gap = (in_system - per_hour * v["in_system.hours_mean"]) / in_system
+    assert abs(relative_gap.mean()) < 0.01, relative_gap

@@ -32,9 +32,10 @@ from sim.experiments.thresholds import (
     parse_threshold,
 )
 from sim.files import read_json_object, write_text
+from sim.measure.proportions import estimate
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
-from sim.stats.estimates import Estimate, mean_ci, welch_worse
+from sim.stats.estimates import Estimate, welch_worse
 
 BASELINE_FORMAT = 1
 ALPHA = 0.05
@@ -186,7 +187,7 @@ def check_replications(runs: Replications, thresholds: Sequence[Threshold], sour
         else:
             raise OmsimError(f"{source}: thresholds.{n}: '{t.metric}' is not a metric of "
                              f"the report ({_near(t.metric, values)})")
-        result.thresholds.append(evaluate_threshold(t, mean_ci(sample)))
+        result.thresholds.append(evaluate_threshold(t, estimate(t.metric, sample)))
     if baseline is not None:
         result.regressions = compare_with_baseline(values, baseline, thresholds)
     return result
@@ -212,9 +213,9 @@ def compare_with_baseline(values: Mapping[str, Sequence[float]], baseline: Mappi
             raise OmsimError(f"baseline comparison of {metric} needs at least 2 replications "
                              f"on each side (baseline {len(before)}, now {len(now)})")
         worse, p = welch_worse(before, now, gated[metric], alpha)
-        # fmean, as mean_ci: the same sample gives the same mean to the last bit.
+        # fmean, as the estimates: the same sample gives the same mean to the last bit.
         out.append(Regression(metric, gated[metric], statistics.fmean(before),
-                              mean_ci(now), p, worse))
+                              estimate(metric, now), p, worse))
     return out
 
 

@@ -31,9 +31,10 @@ from sim.experiments.executors import (
     run_jobs,
 )
 from sim.files import read_json_object
+from sim.measure.proportions import estimate
 from sim.scenario.load import check_seed
 from sim.scenario.schema import Scenario
-from sim.stats.estimates import Estimate, mean_ci
+from sim.stats.estimates import Estimate
 
 # Report fields that describe the run rather than measure it, or that vary with the
 # machine (wall time): left out of the summary so it is executor-independent.
@@ -82,7 +83,8 @@ class Summary(Mapping[str, Any]):
 
     @classmethod
     def of(cls, values: Mapping[str, Sequence[float]], level: float = 0.95) -> Summary:
-        return cls({path: mean_ci(v, level) for path, v in values.items()})
+        # Proportions get Wilson's interval, inside [0, 1] (sim.measure.proportions).
+        return cls({path: estimate(path, v, level) for path, v in values.items()})
 
     def _children(self) -> dict[str, None]:
         keys: dict[str, None] = {}

@@ -2,7 +2,10 @@
 
 Counting is per product order. Orders submitted before the warm-up ends count for
 conservation (``orders``) but not for the time-based statistics (cycle time, fallout,
-flow-through, throughput), which cover the cohort submitted after it.
+flow-through), which cover the cohort submitted after it; throughput counts the
+completions after it, whenever submitted. Little's law's L, X and W (``in_system``)
+cover every order in the system after the warm-up, and the censored cycle times and
+the ages of the orders still open come from :mod:`sim.measure.sojourn`.
 
 Everything that changes during a run arrives as an event: order states, fallout, manual
 touches, items queued for operations, retries (:mod:`om.events`) and the workforce's
@@ -27,6 +30,7 @@ from om.events import FalloutQueued, ManualTouch, RetryMade
 from om.orders import TERMINAL
 from sim.measure.lifecycle import LifecycleMetrics
 from sim.measure.rounding import r6 as _r
+from sim.measure.sojourn import censored_cycle_time, in_system, open_orders
 from sim.measure.workforce import WorkforceFigures
 from sim.units import DAY_S, HOUR_S
 
@@ -38,11 +42,12 @@ _LAYER_ENTITIES = {"productOrder": "product_orders", "serviceOrder": "service_or
 class OrderRecord:
     """What metrics keep about one product order (not the order itself)."""
 
-    __slots__ = ("offering", "submitted_s", "ended_s", "state", "fallout_cause",
-                 "fallout_layer", "fallout_s", "manual_touches")
+    __slots__ = ("offering", "order_type", "submitted_s", "ended_s", "state",
+                 "fallout_cause", "fallout_layer", "fallout_s", "manual_touches")
 
-    def __init__(self, offering: str, submitted_s: float) -> None:
+    def __init__(self, offering: str, order_type: str, submitted_s: float) -> None:
         self.offering = offering
+        self.order_type = order_type
         self.submitted_s = submitted_s
         self.ended_s: float | None = None
         self.state = "acknowledged"
@@ -88,7 +93,7 @@ class Metrics:
 
     # -- event handlers (hot path: keep them small) --------------------------------------
     def order_submitted(self, order: ProductOrder, offering: str) -> None:
-        self.orders[order.id] = OrderRecord(offering, self.env.now)
+        self.orders[order.id] = OrderRecord(offering, order.order_type, self.env.now)
         self.in_system += 1
         self.lifecycle.order_submitted(order, self.env.now)
 
@@ -150,13 +155,18 @@ class Metrics:
         cohort = [r for r in records if r.submitted_s >= self.warmup_s]
         cycle_h = np.array([(r.ended_s - r.submitted_s) / HOUR_S for r in cohort
                             if r.state == "completed" and r.ended_s is not None])
+        end_s = self.duration_s
         return {
             "orders": self._order_counts(records, cohort),
             "throughput": {"completed_per_day": self._completed_per_day(records)},
             "cycle_time_hours": _percentiles(cycle_h),
+            "cycle_time_hours_censored": censored_cycle_time(cohort, end_s),
             "cycle_time_histogram": _histogram(cycle_h),
-            "in_system": self._in_system(),
+            "in_system": in_system(records, self.warmup_s, end_s, self._in_system_peak()),
+            "open_orders": open_orders(records, self.warmup_s, end_s),
             "flow_through_rate": _flow_through_rate(cohort),
+            "flow_through_rate_of_ended": _flow_through_rate(
+                [r for r in cohort if r.state in TERMINAL]),
             "fallout": self._fallout(cohort),
             "manual_touches": sum(r.manual_touches for r in cohort),
             "fallout_queue": self._fallout_queue(),
@@ -198,16 +208,9 @@ class Metrics:
             "orders": len(fallen),
             "by_cause": dict(sorted(Counter(r.fallout_cause for r in fallen).items())),
             "by_layer": dict(sorted(Counter(r.fallout_layer for r in fallen).items())),
-            "by_offering": self._by_offering(cohort),
+            "by_offering": _fallout_by(cohort, "offering"),
+            "by_order_type": _fallout_by(cohort, "order_type"),
         }
-
-    def _by_offering(self, cohort: list[OrderRecord]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for name in sorted({r.offering for r in cohort}):
-            mine = [r for r in cohort if r.offering == name]
-            fell = sum(1 for r in mine if r.fallout_cause is not None)
-            out[name] = {"submitted": len(mine), "fallout": fell, "rate": _r(fell / len(mine))}
-        return out
 
     def _utilisation(self) -> dict[str, Any]:
         pools: dict[str, Any] = {}
@@ -236,12 +239,11 @@ class Metrics:
         return out
 
 
-    def _in_system(self) -> dict[str, float]:
-        """Product orders in the system (submitted, not terminal), time-averaged after
-        the warm-up from the hourly samples: the L of Little's law."""
-        levels = [s["orders_in_system"] for s in self.samples
-                  if s["t_days"] * DAY_S >= self.warmup_s] or [0.0]
-        return {"orders_mean": _r(float(np.mean(levels))), "orders_peak": max(levels)}
+    def _in_system_peak(self) -> float:
+        """The most product orders in the system at an hourly sample after the warm-up
+        (their time-average, the L of Little's law, is exact: :mod:`sim.measure.sojourn`)."""
+        return max([s["orders_in_system"] for s in self.samples
+                    if s["t_days"] * DAY_S >= self.warmup_s] or [0.0])
 
     def _daily_series(self) -> dict[str, Any]:
         """Per simulated day, the mean of the hourly samples: share of each pool in use,
@@ -302,8 +304,19 @@ class Metrics:
                 "leaked": leaked}
 
 
+def _fallout_by(cohort: list[OrderRecord], attribute: str) -> dict[str, dict[str, Any]]:
+    """Per value of ``attribute`` (offering, order type): orders of the cohort, those
+    with a fallout, and their share."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in sorted({getattr(r, attribute) for r in cohort}):
+        mine = [r for r in cohort if getattr(r, attribute) == name]
+        fell = sum(1 for r in mine if r.fallout_cause is not None)
+        out[name] = {"submitted": len(mine), "fallout": fell, "rate": _r(fell / len(mine))}
+    return out
+
+
 def _flow_through_rate(cohort: list[OrderRecord]) -> float:
-    """Share of the cohort completed with no fallout and no manual touch."""
+    """Share of ``cohort`` completed with no fallout and no manual touch."""
     if not cohort:
         return 0.0
     return _r(sum(1 for r in cohort if r.state == "completed" and r.fallout_cause is None

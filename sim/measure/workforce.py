@@ -1,7 +1,8 @@
 """The field workforce's figures for the report, from the visit events the crews emit
 (:mod:`sim.elements.events`): technicians on a visit and visits queued now (for the
 hourly samples), and after the warm-up the busy share of shift time, visits done and
-how long visits waited for a technician.
+how long visits waited for a technician: for the whole workforce and per crew (one
+crew per region). Each crew's waits are kept, and cut at the warm-up, on their own.
 
 The crews themselves are never read: who is on which crew, with which shift, is the
 network's roster (:func:`sim.elements.workforce.crews`), and everything that changes
@@ -28,10 +29,12 @@ class WorkforceFigures:
 
     def __init__(self, bus: EventBus, network: Network, duration_s: float,
                  warmup_s: float) -> None:
-        roster = [t for crew in crews(network).values() for t in crew]
+        by_crew = crews(network)
+        roster = [t for crew in by_crew.values() for t in crew]
         self.technicians = len(roster)
+        self._crew_size = {name: len(crew) for name, crew in by_crew.items()}
         self.shift_hours_per_day = sum(sum(t.shift_end_hour - t.shift_start_hour
-                                           for t in crew) for crew in crews(network).values())
+                                           for t in crew) for crew in by_crew.values())
         # The shift the daily utilisation series counts (the roster's: all alike).
         self.shift_hours = ((roster[0].shift_start_hour, roster[0].shift_end_hour)
                             if roster else (0.0, 24.0))
@@ -42,8 +45,14 @@ class WorkforceFigures:
         # adds up its own.
         self._busy_s = {t.name: 0.0 for t in roster}
         self._done = 0
-        self._waits_s: list[float] = []  # each visit's wait, in the order they started
-        self._at_warmup: tuple[float, int, int] = (0.0, 0, 0)  # busy, done, waits
+        # Each crew's visit waits, in the order its visits started, and how many of them
+        # started in the warm-up (cut per crew: one list across crews, cut at one index,
+        # once kept the wrong crew's visits).
+        self._waits_s: dict[str, list[float]] = {name: [] for name in by_crew}
+        self._done_by_crew = dict.fromkeys(by_crew, 0)
+        self._at_warmup: tuple[float, int] = (0.0, 0)  # busy, done
+        self._waits_at_warmup = dict.fromkeys(by_crew, 0)
+        self._done_at_warmup = dict.fromkeys(by_crew, 0)
         bus.subscribe(VisitQueued, self._on_queued)
         bus.subscribe(VisitTaken, self._on_taken)
         bus.subscribe(VisitStarted, self._on_started)
@@ -57,27 +66,46 @@ class WorkforceFigures:
 
     def _on_started(self, event: VisitStarted) -> None:
         self.busy_now += 1
-        self._waits_s.append(event.waited_s)
+        self._waits_s[event.crew].append(event.waited_s)
 
     def _on_ended(self, event: VisitEnded) -> None:
         self.busy_now -= 1
         self._busy_s[event.technician] += event.busy_s
         self._done += 1
+        self._done_by_crew[event.crew] += 1
 
     def mark_warmup(self) -> None:
         """The warm-up ends now: the report covers what happens from here on."""
-        self._at_warmup = (sum(self._busy_s.values()), self._done, len(self._waits_s))
+        self._at_warmup = (sum(self._busy_s.values()), self._done)
+        self._waits_at_warmup = {name: len(w) for name, w in self._waits_s.items()}
+        self._done_at_warmup = dict(self._done_by_crew)
+
+    def _measured_waits_h(self, crew: str) -> np.ndarray:
+        """The waits (hours) of the crew's visits started after the warm-up."""
+        return np.array(self._waits_s[crew][self._waits_at_warmup[crew]:]) / HOUR_S
 
     def report(self) -> dict[str, Any]:
-        busy_at_warmup, done_at_warmup, waits_at_warmup = self._at_warmup
+        busy_at_warmup, done_at_warmup = self._at_warmup
         shift_s = self.shift_hours_per_day * HOUR_S * self._measured_s / DAY_S
         busy_s = sum(self._busy_s.values()) - busy_at_warmup
-        waits = np.array(self._waits_s[waits_at_warmup:]) / HOUR_S
+        by_crew = {crew: self._measured_waits_h(crew) for crew in self._waits_s}
+        waits = np.concatenate(list(by_crew.values())) if by_crew else np.array([])
         return {
             "technicians": self.technicians,
             "busy_share": r6(min(1.0, busy_s / shift_s)) if shift_s else 0.0,
             "jobs_done": self._done - done_at_warmup,
-            "queue_wait_hours_mean": r6(float(waits.mean())) if waits.size else 0.0,
-            "waited_share": r6(float((waits > 0).mean())) if waits.size else 0.0,
+            **_wait_figures(waits),
             "backlog_end": self.backlog,
+            "by_crew": {crew: {"technicians": self._crew_size[crew],
+                               "jobs_done": self._done_by_crew[crew]
+                               - self._done_at_warmup[crew],
+                               **_wait_figures(w)} for crew, w in by_crew.items()},
         }
+
+
+def _wait_figures(waits_h: np.ndarray) -> dict[str, float]:
+    """Mean queue wait (hours) of visits and the share that waited at all."""
+    if waits_h.size == 0:
+        return {"queue_wait_hours_mean": 0.0, "waited_share": 0.0}
+    return {"queue_wait_hours_mean": r6(float(waits_h.mean())),
+            "waited_share": r6(float((waits_h > 0).mean()))}

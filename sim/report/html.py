@@ -3,7 +3,8 @@ that people can open from a CI artefact or mail to a colleague.
 
 It reads what ``omsim run --out-dir`` writes: ``summary.json`` and one JSON report per
 replication. Plots average the per-day series over the replications and pool the cycle
-time histograms; the table gives every metric's mean and 95 % confidence interval.
+time histograms; the table gives every metric's mean and 95 % confidence interval
+(Wilson's for proportions, so that none leaves [0, 1]).
 """
 
 from __future__ import annotations
@@ -220,10 +221,14 @@ def _table(summary: Summary) -> str:
     first = [m for m in HEADLINE_METRICS if m in flat]
     for path in first + sorted(set(flat) - set(first)):
         e = flat[path]
+        mark = "<sup>W</sup>" if e.interval == "wilson" else ""
         rows.append(f"<tr><td>{html.escape(path)}</td><td>{e.mean:,.4g}</td>"
-                    f"<td>{e.sd:,.3g}</td><td>{e.low:,.4g} &ndash; {e.high:,.4g}</td>"
+                    f"<td>{e.sd:,.3g}</td><td>{e.low:,.4g} &ndash; {e.high:,.4g}{mark}</td>"
                     f"<td>{e.n}</td></tr>")
     rows.append("</tbody></table>")
+    rows.append("<p class='facts'>95 % CI: Student's t over the replications; "
+                "<sup>W</sup>: a proportion, with a Wilson score interval (inside [0, 1]) "
+                "for the effective number of trials the replications' spread implies.</p>")
     return "\n".join(rows)
 
 

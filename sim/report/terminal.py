@@ -46,14 +46,38 @@ def _service_levels_table(report: dict[str, Any]) -> Table:
     kpis.add_column("metric")
     kpis.add_column("value", justify="right")
     kpis.add_row("throughput (completed / day)", f"{report['throughput']['completed_per_day']:.1f}")
-    kpis.add_row("cycle time p50 / p90 / p99 (h)",
+    kpis.add_row("cycle time p50 / p90 / p99 (h), completed",
                  f"{ct['p50']:.1f} / {ct['p90']:.1f} / {ct['p99']:.1f}")
-    kpis.add_row("flow-through rate", f"{report['flow_through_rate']:.1%}")
+    km = report.get("cycle_time_hours_censored")
+    if km is not None:
+        marks = {k: ">" if k in km["lower_bounds"] else "" for k in ("p50", "p90", "p99")}
+        kpis.add_row("cycle time p50 / p90 / p99 (h), open counted",
+                     " / ".join(f"{marks[k]}{km[k]:.1f}" for k in ("p50", "p90", "p99")))
+    opened = report.get("open_orders")
+    if opened is not None and opened["orders"]:
+        kpis.add_row("open at end: orders, age p50 / p90 (h)",
+                     f"{opened['orders']:,}, {opened['age_hours_p50']:.1f} / "
+                     f"{opened['age_hours_p90']:.1f}")
+    if "flow_through_rate_of_ended" in report:
+        kpis.add_row("flow-through of submitted / of ended",
+                     f"{report['flow_through_rate']:.1%} / "
+                     f"{report['flow_through_rate_of_ended']:.1%}")
+    else:
+        kpis.add_row("flow-through rate", f"{report['flow_through_rate']:.1%}")
     kpis.add_row("fallout rate", f"{f['rate']:.1%}")
+    by_type = f.get("by_order_type", {})
+    if len(by_type) > 1:
+        for kind, t in by_type.items():
+            kpis.add_row(f"  fallout rate of {kind} orders", f"{t['rate']:.1%}")
     for cause, n in f["by_cause"].items():
         kpis.add_row(f"  fallout: {cause}", f"{n:,}")
     for layer, n in f["by_layer"].items():
         kpis.add_row(f"  fallout in {layer}", f"{n:,}")
+    s = report.get("in_system", {})
+    if "ended_per_day" in s:
+        kpis.add_row("in system L = ended / day X × days W",
+                     f"{s['orders_mean']:.1f} = {s['ended_per_day']:.1f} × "
+                     f"{s['hours_mean'] / 24:.2f}")
     if "fallout_queue" in report:
         q = report["fallout_queue"]
         kpis.add_row("manual touches (fixed)", f"{report['manual_touches']:,} ({q['fixed']:,})")
@@ -77,6 +101,12 @@ def _utilisation_table(utilisation: dict[str, Any]) -> Table:
     w = utilisation["workforce"]
     util.add_row("technicians", f"{w['technicians']:,}", f"{w['backlog_end']:,} waiting",
                  f"{w['busy_share']:.1%}", f"wait {w['queue_wait_hours_mean']:.1f} h")
+    crews = w.get("by_crew", {})
+    if len(crews) > 1:
+        for crew, c in crews.items():
+            util.add_row(f"  {crew}", f"{c['technicians']:,}", f"{c['jobs_done']:,} done",
+                         f"waited {c['waited_share']:.0%}",
+                         f"wait {c['queue_wait_hours_mean']:.1f} h")
     return util
 
 
@@ -84,15 +114,19 @@ def _utilisation_table(utilisation: dict[str, Any]) -> Table:
 HEADLINE_METRICS = (
     "orders.submitted", "orders.completed", "orders.failed", "orders.in_flight",
     "throughput.completed_per_day", "cycle_time_hours.mean", "cycle_time_hours.p50",
-    "cycle_time_hours.p90", "cycle_time_hours.p99", "flow_through_rate", "fallout.rate",
-    "manual_touches", "in_system.orders_mean", "utilisation.workforce.busy_share",
+    "cycle_time_hours.p90", "cycle_time_hours.p99", "cycle_time_hours_censored.p50",
+    "cycle_time_hours_censored.p90", "cycle_time_hours_censored.p99", "open_orders.orders",
+    "flow_through_rate", "flow_through_rate_of_ended", "fallout.rate",
+    "fallout.by_order_type.provide.rate", "manual_touches", "in_system.orders_mean",
+    "in_system.ended_per_day", "in_system.hours_mean", "utilisation.workforce.busy_share",
     "utilisation.workforce.queue_wait_hours_mean", "utilisation.ipv4_address.peak",
 )
 
 
 def print_estimates(title: str, estimates: dict[str, Any], console: Console | None = None
                     ) -> None:
-    """Print mean, sd and 95 % CI of the headline metrics and the fallout breakdowns.
+    """Print mean, sd and 95 % CI of the headline metrics and the fallout breakdowns
+    (Wilson's interval for proportions, marked ``W``; Student's t for the others).
 
     ``estimates`` maps dotted metric paths to :class:`sim.stats.estimates.Estimate`.
     """
@@ -105,8 +139,12 @@ def print_estimates(title: str, estimates: dict[str, Any], console: Console | No
         table.add_column(col, justify="right")
     for m in shown:
         e = estimates[m]
-        table.add_row(m, f"{e.mean:,.4g}", f"{e.sd:,.3g}", f"{e.low:,.4g} .. {e.high:,.4g}")
+        mark = " W" if e.interval == "wilson" else ""
+        table.add_row(m, f"{e.mean:,.4g}", f"{e.sd:,.3g}",
+                      f"{e.low:,.4g} .. {e.high:,.4g}{mark}")
     console.print(table)
+    console.print("95% CI: Student's t over replications; W: Wilson score interval "
+                  "(proportions, kept inside [0, 1])", style="dim", highlight=False)
 
 
 def print_lifecycle(report: dict[str, Any], console: Any) -> None:

@@ -1,5 +1,6 @@
-"""Estimates over replications: a mean with its confidence interval, and the one-sided
-Welch test that tells a regression from noise.
+"""Estimates over replications: a mean with its confidence interval (Student t; for a
+proportion, a Wilson score interval that stays inside [0, 1]), and the one-sided Welch
+test that tells a regression from noise.
 
 Pure functions of their arguments: no SimPy, no run state.
 """
@@ -26,6 +27,7 @@ class Estimate:
     high: float
     n: int
     level: float = 0.95
+    interval: str = "t"  # how low and high were made: "t" or "wilson"
 
     @property
     def lower(self) -> float:
@@ -49,8 +51,11 @@ class Estimate:
         never claims a 95% interval it does not have.
         """
         pct = level_percent(self.level)
-        return {"mean": self.mean, "sd": self.sd, f"ci{pct}_low": self.low,
-                f"ci{pct}_high": self.high, "n": self.n}
+        out: dict[str, Any] = {"mean": self.mean, "sd": self.sd, f"ci{pct}_low": self.low,
+                               f"ci{pct}_high": self.high, "n": self.n}
+        if self.interval != "t":
+            out["interval"] = self.interval
+        return out
 
 
 def mean_ci(values: Sequence[float], level: float = 0.95) -> Estimate:
@@ -68,6 +73,41 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> Estimate:
     sd = statistics.stdev(values, xbar=mean)
     half = float(_st.t.ppf((1.0 + level) / 2.0, n - 1)) * sd / math.sqrt(n)
     return Estimate(mean, sd, mean - half, mean + half, n, level)
+
+
+def proportion_ci(values: Sequence[float], level: float = 0.95) -> Estimate:
+    """Mean of proportions *values* (one per replication, each in [0, 1]) with a Wilson
+    score interval at *level*, which never leaves [0, 1].
+
+    The replications' spread, not a count of trials, says how precise the mean is: the
+    interval is Wilson's for the effective number of trials that binomial sampling
+    would need to give the observed standard error of the mean, n_eff = p(1 - p) / se²
+    (Korn and Graubard's design-effect Wilson interval), with Student's t quantile for
+    the replications' degrees of freedom in place of the normal one. Where Student's
+    t interval is well inside [0, 1] the two nearly agree; near 0 or 1 this one is
+    skewed away from the bound instead of crossing it. Replications that all agree
+    (no spread) give the point, as :func:`mean_ci` does.
+    """
+    n = len(values)
+    if n == 0:
+        raise ValueError("proportion_ci needs at least one value, got none")
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"confidence level must be strictly between 0 and 1, got {level}")
+    for i, v in enumerate(values):
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"proportion_ci: values[{i}] = {v} is not a proportion in [0, 1]")
+    mean = statistics.fmean(values)
+    sd = statistics.stdev(values, xbar=mean) if n > 1 else 0.0
+    if sd == 0.0 or mean in (0.0, 1.0):
+        return Estimate(mean, sd, mean, mean, n, level, "wilson")
+    z = float(_st.t.ppf((1.0 + level) / 2.0, n - 1))
+    se2 = sd * sd / n
+    n_eff = mean * (1.0 - mean) / se2
+    z2n = z * z / n_eff
+    centre = (mean + z2n / 2.0) / (1.0 + z2n)
+    half = z * math.sqrt(se2 + z * z / (4.0 * n_eff * n_eff)) / (1.0 + z2n)
+    return Estimate(mean, sd, max(0.0, centre - half), min(1.0, centre + half), n, level,
+                    "wilson")
 
 
 def welch_worse(baseline: Sequence[float], current: Sequence[float], higher_is_worse: bool,
