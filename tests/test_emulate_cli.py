@@ -54,6 +54,13 @@ def test_bad_options_are_one_error_line_naming_the_option(scenario, capsys, tmp_
         assert f"--http-port {busy}" in refused(capsys, str(scenario), *login,
                                                  "--netconf-port", "0", "--http-port", busy)
     assert "nope.yaml" in refused(capsys, str(tmp_path / "nope.yaml"), *login)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(lab_dict(faults=[{"kind": "element_outage",
+                                                    "element": "olt:NOPE"}])))
+    assert re.search(r"bad\.yaml: faults\.0\.element: no element 'olt:NOPE'",
+                     refused(capsys, str(bad), *login))
+    bad.write_text("network: [")
+    assert "bad.yaml" in refused(capsys, str(bad), *login)
 
 
 def start(scenario: Path, db: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
