@@ -65,7 +65,7 @@ def test_sigkill_under_load_loses_nothing_and_orders_finish(tmp_path: Path) -> N
                for _ in range(3)]
     for t in posters:
         t.start()
-    time.sleep(1.5)
+    wait_for(lambda: len(acknowledged) >= 20, 30, "20 orders acknowledged")
     first.kill()  # under load: requests are in flight
     stop.set()
     for t in posters:
