@@ -142,6 +142,20 @@ def _serve_parser(sub: Any) -> None:
                        help="most items in one product order, 1 to 10,000 (413 beyond)")
     serve.add_argument("--allow-remote-callbacks", action="store_true",
                        help="let hub listeners register non-loopback callbacks")
+    serve.add_argument("--southbound", metavar="URL",
+                       help="provision a separately started 'omsim emulate' at this URL "
+                       "(its HTTP side) instead of the simulated elements")
+    serve.add_argument("--southbound-user", default=os.environ.get("OMSIM_SOUTHBOUND_USER",
+                                                                   "omsim"),
+                       help="the emulator's user (default: $OMSIM_SOUTHBOUND_USER or omsim)")
+    serve.add_argument("--southbound-password", default=os.environ.get(
+        "OMSIM_SOUTHBOUND_PASSWORD", os.environ.get("OMSIM_PASSWORD")),
+                       help="the emulator's password (default: $OMSIM_SOUTHBOUND_PASSWORD, "
+                       "else $OMSIM_PASSWORD)")
+    serve.add_argument("--southbound-token", default=os.environ.get(
+        "OMSIM_SOUTHBOUND_TOKEN", os.environ.get("OMSIM_TOKEN")),
+                       help="the emulator's IPAM token (default: $OMSIM_SOUTHBOUND_TOKEN, "
+                       "else $OMSIM_TOKEN)")
     serve.set_defaults(func=cmd_serve)
 
 
@@ -433,16 +447,24 @@ def cmd_impact(args: argparse.Namespace, console: Console) -> int:
 
 # The parameters of ``serve`` by the options that set them.
 _SERVE_OPTIONS = {"port": "--port", "host": "--host", "speed": "--speed",
-                  "max_items": "--max-items", "db": "--db"}
+                  "max_items": "--max-items", "db": "--db", "southbound": "--southbound",
+                  "southbound_user": "--southbound-user",
+                  "southbound_password": "--southbound-password",
+                  "southbound_token": "--southbound-token"}
 
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     from sim.live.serve import ServeError, serve
+    from sim.southbound import Link, LinkError
 
     try:
+        link = None if args.southbound is None else Link(
+            args.southbound, args.southbound_user, args.southbound_password or "",
+            args.southbound_token or "", args.speed)
         return serve(args.scenario, args.host, args.port, args.speed, args.db, args.api_key,
-                     args.background_arrivals, args.max_items, args.allow_remote_callbacks)
-    except ServeError as exc:
+                     args.background_arrivals, args.max_items, args.allow_remote_callbacks,
+                     link)
+    except (ServeError, LinkError) as exc:
         raise UsageError(f"{_SERVE_OPTIONS.get(exc.parameter, exc.parameter)}"
                          f"{exc.rest}") from None
 

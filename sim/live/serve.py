@@ -14,14 +14,20 @@ it); 2 for bad input.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import socket
 import sys
+import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from om import OmsimError
 from sim.live.service import MAX_SPEED, LiveService
+
+if TYPE_CHECKING:
+    from sim.southbound import Link
 
 MAX_ITEMS = 10_000  # items of one order; past this one order stalls everyone's writes
 
@@ -77,20 +83,65 @@ def bind(host: str, port: int) -> socket.socket:
 def serve(scenario_path: Path, host: str = "127.0.0.1", port: int = 8622,
           speed: float = 3600.0, db: Path | None = None, api_key: str | None = None,
           background_arrivals: bool = False, max_items: int = 5000,
-          allow_remote_callbacks: bool = False) -> int:
-    """Run the live service until interrupted; the exit code (see the module docstring)."""
-    import uvicorn
+          allow_remote_callbacks: bool = False, southbound: Link | None = None) -> int:
+    """Run the live service until interrupted; the exit code (see the module docstring).
 
-    from sim.live.api.app import ApiSettings, create_app
-    from sim.run.collector import collector_for_simulation
+    ``southbound``: provision a separately started ``omsim emulate`` over the wire instead
+    of the simulated elements (checked before serving; without ``db`` the service keeps
+    its database in a temporary directory, since a command log cannot be replayed over
+    the wire)."""
     from sim.scenario.load import load_scenario
 
     check_options(port, speed, max_items, db)
     scenario = load_scenario(scenario_path)
-    if db is None:
-        db = Path("omsim-data") / f"{Path(scenario.name).name}.sqlite"
-        db.parent.mkdir(exist_ok=True)
-    service = LiveService(scenario, db, speed, background_arrivals)
+    cleanup = contextlib.ExitStack()
+    try:
+        factory = None
+        if southbound is not None:
+            factory = _southbound(scenario, southbound, cleanup)
+            if db is None:
+                db = Path(cleanup.enter_context(tempfile.TemporaryDirectory(
+                    prefix="omsim-serve-"))) / f"{Path(scenario.name).name}.sqlite"
+        if db is None:
+            db = Path("omsim-data") / f"{Path(scenario.name).name}.sqlite"
+            db.parent.mkdir(exist_ok=True)
+        service = LiveService(scenario, db, speed, background_arrivals, southbound=factory)
+        if southbound is not None and service.replaying:
+            service.stop()
+            raise ServeError("db", f": {db} holds a command log, which cannot be replayed "
+                                   "over the wire (--southbound): start with a fresh "
+                                   "database")
+        return _serve(service, scenario.name, host, port, speed, db, api_key, max_items,
+                      allow_remote_callbacks)
+    finally:
+        cleanup.close()
+
+
+def _southbound(scenario: Any, link: Link, cleanup: contextlib.ExitStack) -> Any:
+    """The factory of the wire port, once the emulator answered, took the logins and
+    showed the same network (ServeError naming the setting otherwise)."""
+    from network_model import generate_network
+    from sim.southbound import LinkError, WireSouthbound, check_link
+    from sim.southbound.wire import Wire
+
+    wire = Wire(link)
+    cleanup.callback(wire.close)
+    try:
+        summary = check_link(wire, generate_network(scenario.network, scenario.seed,
+                                                    scenario.workforce))
+    except LinkError as exc:
+        raise ServeError(exc.parameter, exc.rest) from None
+    print(f"omsim serve: southbound {summary}", flush=True)
+    return lambda env, network, scen: WireSouthbound(env, network, scen, link, wire)
+
+
+def _serve(service: LiveService, name: str, host: str, port: int, speed: float, db: Path,
+           api_key: str | None, max_items: int, allow_remote_callbacks: bool) -> int:
+    import uvicorn
+
+    from sim.live.api.app import ApiSettings, create_app
+    from sim.run.collector import collector_for_simulation
+
     try:
         sock = bind(host, port)
     except ServeError:
@@ -103,7 +154,7 @@ def serve(scenario_path: Path, host: str = "127.0.0.1", port: int = 8622,
         app = create_app(service, settings)
         bound = sock.getsockname()[1]
         where = f"[{host}]" if ":" in host else host
-        print(f"omsim serve: scenario '{scenario.name}' at {speed:g}x on "
+        print(f"omsim serve: scenario '{name}' at {speed:g}x on "
               f"http://{where}:{bound} (db {db}, {service.replayed_commands} logged "
               f"commands replayed in {service.replay_s:.1f} s)", flush=True)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))

@@ -38,7 +38,7 @@ import queue
 import threading
 import time
 import traceback
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +59,7 @@ from sim.live.requests import CREATES, Kind, LiveError, Request, Stored
 from sim.live.store import Command, Reader, Store, Tick
 from sim.live.views import Views, epoch_now
 from sim.live.writer import Writer, reply
-from sim.run.harness import Run, build_run
+from sim.run.harness import Run, SouthboundFactory, build_run
 from sim.scenario.schema import Scenario
 
 TICK_WALL_S = 0.005  # how often the clock looks for requests, in wall seconds
@@ -81,7 +81,12 @@ class LiveService:
     requests, :meth:`stop` it."""
 
     def __init__(self, scenario: Scenario, db: Path, speed: float = 3600.0,
-                 background_arrivals: bool = False, hub: Hub | None = None) -> None:
+                 background_arrivals: bool = False, hub: Hub | None = None,
+                 southbound: SouthboundFactory | None = None) -> None:
+        """``southbound``: the port ROM provisions through instead of the simulated
+        elements (``omsim serve --southbound``; it may have ``attach(om)``, ``stats()``
+        for ``/omsim/status`` and ``close()``)."""
+        self.southbound = southbound
         if not (math.isfinite(speed) and 0 < speed <= MAX_SPEED):
             raise LiveError(f"speed: must be a number above 0 and at most "
                             f"{MAX_SPEED:,.0f}, got {speed}")
@@ -125,7 +130,10 @@ class LiveService:
     def _build_run(self, scenario: Scenario) -> None:
         """The scenario's run on the live clock; background traffic (if any) registers
         its orders here too, so that the API can show them."""
-        self.run: Run = build_run(scenario, env=self.env, arrivals=self.background_arrivals)
+        self.run: Run = build_run(scenario, env=self.env, arrivals=self.background_arrivals,
+                                  southbound=self.southbound)
+        if self.southbound is not None and hasattr(self.port, "attach"):
+            self.port.attach(self.run.om)
         self.run.om.bus.subscribe(StateChanged, self._on_state)
         self.run.channel.on_submit = self._background_order
         if self.run.churn is not None:
@@ -148,6 +156,7 @@ class LiveService:
         self._reader = Reader(self.store.path)  # the clock thread's own connection
         self.keys = IdempotencyKeys(self._reader.idempotency)
         self.failed_commands = 0
+        self.fallout_by_cause: Counter[str] = Counter()  # ended orders by root cause
         self.tick = -1
 
     def _build_threads(self) -> None:
@@ -193,10 +202,17 @@ class LiveService:
         if self.health.problem is not None:
             raise LiveError(self.health.problem)
 
+    @property
+    def port(self) -> Any:
+        """The southbound port ROM provisions through."""
+        return self.run.om.rom.southbound
+
     def stop(self) -> None:
         self._stopping = True
         if self._thread.is_alive():
             self._thread.join(timeout=10)
+        if self.southbound is not None and hasattr(self.port, "close"):
+            self.port.close()
         self.writer.close()
         if self._writer.is_alive():
             self._writer.join(timeout=30)
@@ -473,6 +489,9 @@ class LiveService:
         if event.entity != "productOrder":
             return
         if event.new in TERMINAL:
+            ended = self.orders.get(order_id)
+            if ended is not None and ended.fallout_cause is not None:
+                self.fallout_by_cause[ended.fallout_cause] += 1
             if self.cancels.pending(order_id):
                 self.cancels.order_ended(self.orders[order_id], self.env.now)
             # Its final document goes with the next tick (this one while replaying,
@@ -502,5 +521,8 @@ class LiveService:
                 "processErrors": self.env.process_errors,
                 "documentErrors": self.read_model.errors,
                 "documentsPending": self.read_model.backlog,
-                "resourcesHeld": len(self.run.om.resources.by_id), "hub": self.hub.stats()}
+                "resourcesHeld": len(self.run.om.resources.by_id), "hub": self.hub.stats(),
+                "falloutByCause": dict(sorted(self.fallout_by_cause.items())),
+                **({"southbound": self.port.stats()} if self.southbound is not None
+                   and hasattr(self.port, "stats") else {})}
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import simpy
 
-from network_model import generate_network
-from om import Catalog, EventBus, OrderManager
+from network_model import Network, generate_network
+from om import Catalog, EventBus, OrderManager, Southbound
 from om.approvals import ApproverPool
 from om.fallout import FalloutQueue, RetryPolicy
 from sim.elements.router import EmulatedNetwork
@@ -28,6 +29,9 @@ from sim.traffic.arrivals import Arrivals
 from sim.traffic.churn import Churn
 from sim.traffic.om_channel import OmChannel
 from sim.units import DAY_S, HOUR_S, MINUTE_S
+
+# Makes the southbound port of a run from its clock, network and scenario.
+SouthboundFactory = Callable[[simpy.Environment, Network, Scenario], Southbound]
 
 
 @dataclass
@@ -59,12 +63,14 @@ class RunReport:
 
 def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
               env: simpy.Environment | None = None, arrivals: bool = True,
-              trace: bool = False) -> Run:
+              trace: bool = False, southbound: SouthboundFactory | None = None) -> Run:
     """Build (but do not run) one replication of ``scenario``.
 
     Live mode passes its own real-time ``env`` and, unless asked for background traffic,
     ``arrivals=False`` so that orders come only from the API. ``trace`` records every
-    order's tree and state history for the report.
+    order's tree and state history for the report. ``southbound`` makes the port ROM
+    provisions through (``omsim serve --southbound``: a network over the wire, where the
+    scenario's faults act; none are injected here then).
     """
     seed = scenario.seed if seed is None else seed
     env = simpy.Environment() if env is None else env
@@ -73,7 +79,8 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
     network = generate_network(scenario.network, seed, scenario.workforce)
     bus = EventBus()  # the order manager's events and the workforce's
     emulated = EmulatedNetwork(env, network, catalog, scenario, seed, replication, bus)
-    om = OrderManager(env, catalog, network, emulated, bus,
+    port = emulated if southbound is None else southbound(env, network, scenario)
+    om = OrderManager(env, catalog, network, port, bus,
                       policies=retry_policies(scenario, catalog),
                       fallout_queue=fallout_queue(env, bus, scenario, seed, replication),
                       rng=stream(seed, replication, "rom:backoff"),
@@ -81,8 +88,9 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
     om.com.jeopardy.share = scenario.jeopardy_share
     if scenario.approvals is not None:
         om.com.approvers = approver_pool(env, bus, scenario, seed, replication)
-    inject_faults(env, scenario.faults, network, emulated,
-                  stream(seed, replication, "faults"), scenario._source)
+    if southbound is None:
+        inject_faults(env, scenario.faults, network, emulated,
+                      stream(seed, replication, "faults"), scenario._source)
     metrics = Metrics(env, om, network, scenario.duration_days * DAY_S,
                       scenario.warmup_days * DAY_S, scenario.jeopardy_share)
     recorder = TraceRecorder(bus) if trace else None
