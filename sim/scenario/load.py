@@ -73,13 +73,21 @@ def _check_timeline(scenario: Scenario, source: str) -> None:
         if fault.from_days >= days:
             raise ScenarioError(f"{source}: faults.{n}.from_days: {fault.from_days:g} is not "
                                 f"before the end of the run (duration_days {days:g})")
-    items = sum(a.rate_per_day * days * a.sites for a in scenario.arrivals
-                if a.rate_per_day is not None)
+    profiles = scenario.rate_profiles
+    for n, arrival in enumerate(scenario.arrivals):
+        if arrival.profile is not None and arrival.profile not in profiles:
+            known = ", ".join(sorted(profiles)) or "none"
+            raise ScenarioError(f"{source}: arrivals.{n}.profile: '{arrival.profile}' is "
+                                f"not in rate_profiles (known: {known})")
+    items = sum(a.rate_per_day * a.sites * (profiles[a.profile].expected_days(days)
+                                            if a.profile else days)
+                for a in scenario.arrivals if a.rate_per_day is not None)
     if items > MAX_ORDER_ITEMS:
         raise ScenarioError(
             f"{source}: arrivals: about {items:,.0f} order items in {days:g} days "
-            f"(rate_per_day x duration_days x sites, summed over the arrivals); one run "
-            f"holds at most {MAX_ORDER_ITEMS:,}: lower the rates or shorten the run")
+            f"(rate_per_day x duration_days x sites, with bursts, summed over the "
+            f"arrivals); one run holds at most {MAX_ORDER_ITEMS:,}: lower the rates or "
+            f"shorten the run")
 
 
 def _check_workforce(scenario: Scenario, catalog: Catalog, source: str) -> None:

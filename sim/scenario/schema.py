@@ -23,6 +23,7 @@ from om import Catalog, load_catalog
 from sim.scenario.distributions import Distribution, LogNormal, Triangular, Uniform
 from sim.scenario.faults import Fault
 from sim.scenario.limits import MAX_DAYS, MAX_RATE_PER_DAY, MAX_SEED
+from sim.scenario.profiles import RateProfile
 from sim.units import DAY_S
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -116,6 +117,9 @@ class ApprovalSettings(BaseModel):
 class Arrival(BaseModel):
     """A Poisson stream of orders of one type for one offering (or, with ``at_day``, a
     single order at that time); ``sites`` items per provide order (> 1: bulk).
+    ``profile`` names one of the scenario's ``rate_profiles``: the stream is then a
+    non-homogeneous Poisson process whose rate follows it (``rate_per_day`` is the
+    average of a week without bursts).
 
     ``provide`` creates products; ``modify`` (to ``characteristics``), ``cease``,
     ``move``, ``suspend`` and ``resume`` act on an existing product of the offering;
@@ -130,12 +134,16 @@ class Arrival(BaseModel):
     at_day: float | None = Field(None, ge=0, le=MAX_DAYS, description="one order at this time")
     sites: int = Field(1, ge=1, le=5000)
     characteristics: dict[str, Any] = {}
+    profile: str | None = Field(None, min_length=1, description="a rate_profiles entry")
 
     @model_validator(mode="after")
     def _one_timing(self) -> Arrival:
         if (self.rate_per_day is None) == (self.at_day is None):
             raise ValueError("give either rate_per_day (a Poisson stream) or at_day "
                              "(one order)")
+        if self.profile is not None and self.at_day is not None:
+            raise ValueError("a profile shapes a stream's rate (rate_per_day), not a "
+                             "single order at at_day")
         if self.order_type in ("modify", "amend") and not self.characteristics:
             raise ValueError(f"a {self.order_type} arrival needs the 'characteristics' "
                              f"it changes")
@@ -156,6 +164,7 @@ class Scenario(BaseModel):
     workforce: WorkforceSettings = WorkforceSettings()
     elements: dict[str, ElementSettings] = {}
     arrivals: list[Arrival] = Field(min_length=1, max_length=1000)
+    rate_profiles: dict[str, RateProfile] = Field({}, max_length=1000)
     order_management: OrderManagementSettings = OrderManagementSettings()
     churn: ChurnSettings = ChurnSettings()
     approvals: ApprovalSettings | None = None

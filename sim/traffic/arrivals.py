@@ -4,7 +4,8 @@ A provide stream picks service addresses from the address list (so some may turn
 not to be serviceable), avoids addresses that already have an order, and names
 customers with its own seeded Faker. A bulk enterprise order is one order of ``sites``
 items; ``at_day`` makes an entry a single order at that time instead of a Poisson
-stream.
+stream. A stream with a rate ``profile`` (:mod:`sim.scenario.profiles`) is sampled
+exactly by thinning (:func:`arrival_gaps`).
 
 Modify, cease, move, suspend and resume act on a customer drawn at random from the
 products the channel has seen start (an active product of the offering; a suspended
@@ -20,13 +21,14 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 import simpy
 from faker import Faker
 
 from sim.rng import stream
+from sim.scenario.profiles import ProfileClock, RateProfile
 from sim.scenario.schema import Arrival, Scenario
 from sim.traffic.requests import (
     ON_PRODUCT,
@@ -69,7 +71,9 @@ class Arrivals:
             channel.on_products_started(self._on_products_started)
         for n, arrival in enumerate(scenario.arrivals):
             segment = catalog.offerings[arrival.offering].segment
-            env.process(self._stream(arrival, segment,
+            profile = (scenario.rate_profiles[arrival.profile]
+                       if arrival.profile is not None else None)
+            env.process(self._stream(arrival, segment, profile,
                                      stream(seed, replication, stream_name(n, arrival))))
 
     def _on_products_started(self, product_ids: Sequence[str]) -> None:
@@ -78,8 +82,8 @@ class Arrivals:
             if product is not None:
                 self._customers.setdefault(product.offering, []).append(product_id)
 
-    def _stream(self, arrival: Arrival, segment: str, rng: random.Random
-                ) -> Generator[simpy.Event, Any, None]:
+    def _stream(self, arrival: Arrival, segment: str, profile: RateProfile | None,
+                rng: random.Random) -> Generator[simpy.Event, Any, None]:
         env = self.env
         if arrival.at_day is not None:
             yield env.timeout(arrival.at_day * DAY_S)
@@ -87,8 +91,8 @@ class Arrivals:
                 self._arrive(arrival, segment, rng)
             return
         rate_s = (arrival.rate_per_day or 0.0) / DAY_S
-        while True:
-            yield env.timeout(rng.expovariate(rate_s))
+        for gap_s in arrival_gaps(rate_s, profile, rng, env.now):
+            yield env.timeout(gap_s)
             if self.stopped:
                 return
             self._arrive(arrival, segment, rng)
@@ -156,6 +160,30 @@ class Arrivals:
                 break
         self.taken.add(address)
         return address
+
+
+def arrival_gaps(rate_s: float, profile: RateProfile | None, rng: random.Random,
+                 start_s: float = 0.0) -> Iterator[float]:
+    """The gaps between the arrivals of a Poisson stream of ``rate_s`` orders a second
+    on average, its rate shaped by ``profile``, the first gap counted from ``start_s``
+    (simulated seconds); endless.
+
+    Without a profile, exponential gaps (the draws every scenario made before profiles
+    existed). With one, thinning (Lewis and Shedler): candidates at the profile's ceiling
+    rate, each kept with probability multiplier / ceiling, which samples the
+    non-homogeneous process exactly. Candidates and keep-draws share ``rng``, so the
+    stream's orders depend only on its own random stream."""
+    if profile is None:
+        while True:
+            yield rng.expovariate(rate_s)
+    clock = ProfileClock(profile)
+    ceiling = clock.ceiling
+    t = last = start_s
+    while True:
+        t += rng.expovariate(rate_s * ceiling)
+        if rng.random() * ceiling < clock.multiplier(t):
+            yield t - last
+            last = t
 
 
 def stream_name(n: int, arrival: Arrival) -> str:
