@@ -179,63 +179,71 @@ def address_json(network: Any, address: Address) -> dict[str, Any]:
 
 def discovery_router(emulator: Emulator, credentials: Credentials) -> APIRouter:
     """The discovery API of ``emulator`` (see the module docstring)."""
+    api = _Discovery(emulator, credentials)
     router = APIRouter()
-    topology = Topology(emulator)
-    network = emulator.network
+    router.add_api_route(RESOURCES, api.resources, methods=["GET"])
+    router.add_api_route(RESOURCES + "/{resource_id:path}", api.resource, methods=["GET"])
+    router.add_api_route(ADDRESSES, api.addresses, methods=["GET"])
+    router.add_api_route(ADDRESSES + "/{address_id}", api.address, methods=["GET"])
+    return router
 
-    def answer(request: Request, work: Callable[[], tuple[int, Any, dict[str, str]]]
+
+class _Discovery:
+    """The endpoints, over one emulator's topology and addresses."""
+
+    def __init__(self, emulator: Emulator, credentials: Credentials) -> None:
+        self.emulator = emulator
+        self.credentials = credentials
+        self.topology = Topology(emulator)
+        self.network = emulator.network
+
+    def answer(self, request: Request, work: Callable[[], tuple[int, Any, dict[str, str]]]
                ) -> Response:
-        if not (basic_ok(request, credentials) or token_ok(request, credentials)):
+        if not (basic_ok(request, self.credentials) or token_ok(request, self.credentials)):
             return _json(error_json(401, "HTTP basic auth with the emulator's user and "
                                          "password, or Authorization: Token <token>"),
                          401, BASIC_CHALLENGE)
         try:
-            status, body, headers = emulator.change(work)
+            status, body, headers = self.emulator.change(work)
         except _Refused as exc:
             return _json(error_json(exc.status, exc.message), exc.status)
         return _json(body, status, headers)
 
-    @router.get(RESOURCES)
-    async def resources(request: Request) -> Response:
+    async def resources(self, request: Request) -> Response:
         query = request.query_params
 
         def work() -> tuple[int, Any, dict[str, str]]:
             wanted = {name: set(query[name].split(",")) for name in ("category", "name", "id")
                       if name in query}
-            found = [doc for rid, (category, name, doc) in topology.entries.items()
+            found = [doc for rid, (category, name, doc) in self.topology.entries.items()
                      if _wanted(wanted, category=category, name=name, id=rid)]
             return _page(query, found)
-        return answer(request, work)
+        return self.answer(request, work)
 
-    @router.get(RESOURCES + "/{resource_id:path}")
-    async def resource(request: Request, resource_id: str) -> Response:
+    async def resource(self, request: Request, resource_id: str) -> Response:
         def work() -> tuple[int, Any, dict[str, str]]:
-            entry = topology.entries.get(resource_id)
+            entry = self.topology.entries.get(resource_id)
             if entry is None:
                 raise _Refused(404, f"no resource '{resource_id}'")
             return 200, select(entry[2](), request.query_params.get("fields")), {}
-        return answer(request, work)
+        return self.answer(request, work)
 
-    @router.get(ADDRESSES)
-    async def addresses(request: Request) -> Response:
+    async def addresses(self, request: Request) -> Response:
         query = request.query_params
 
         def work() -> tuple[int, Any, dict[str, str]]:
-            found = [a for a in network.addresses if _address_wanted(a, query)]
-            return _page(query, [lambda a=a: address_json(network, a) for a in found])
-        return answer(request, work)
+            found = [a for a in self.network.addresses if _address_wanted(a, query)]
+            return _page(query, [lambda a=a: address_json(self.network, a) for a in found])
+        return self.answer(request, work)
 
-    @router.get(ADDRESSES + "/{address_id}")
-    async def address(request: Request, address_id: str) -> Response:
+    async def address(self, request: Request, address_id: str) -> Response:
         def work() -> tuple[int, Any, dict[str, str]]:
-            found = network.address_by_id.get(address_id)
+            found = self.network.address_by_id.get(address_id)
             if found is None:
                 raise _Refused(404, f"no geographicAddress '{address_id}'")
-            return 200, select(address_json(network, found),
+            return 200, select(address_json(self.network, found),
                                request.query_params.get("fields")), {}
-        return answer(request, work)
-
-    return router
+        return self.answer(request, work)
 
 
 def _wanted(filters: dict[str, set[str]], **values: str) -> bool:

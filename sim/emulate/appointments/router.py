@@ -53,108 +53,121 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 1000  # appointments of one list page
 
 def appointment_router(emulator: Emulator, credentials: Credentials) -> APIRouter:
     """The TMF646 API of ``emulator``'s workforce."""
-    cal = Calendar.of(emulator.store)
-    network = emulator.network
-    hub = Hub()
-
-    def announce(kind: str, booking: Appointment) -> None:
-        if hub.listeners:
-            hub.publish({"eventId": uuid.uuid4().hex, "eventTime": cal.date(emulator.env.now),
-                         "eventType": kind,
-                         "event": {"appointment": appointment_json(cal, network, booking)}})
-
-    def bring_online(ont: OntRef) -> bool:
-        return emulator.set_ont_online(ont.olt, ont.line_card, ont.port, ont.ont_id)
-
-    diary = Diary(emulator.env, network, emulator.workforce, bring_online, announce)
+    api = _Appointments(emulator, credentials)
     router = APIRouter(prefix=BASE)
+    for path, endpoint, method in (
+            ("/searchTimeSlot", api.search, "POST"), ("/searchTimeSlot", api.searches, "GET"),
+            ("/searchTimeSlot/{search_id}", api.search_one, "GET"),
+            ("/appointment", api.book, "POST"), ("/appointment", api.appointments, "GET"),
+            ("/appointment/{appointment_id}", api.appointment, "GET"),
+            ("/appointment/{appointment_id}", api.change, "PATCH"),
+            ("/appointment/{appointment_id}", api.forget, "DELETE"),
+            ("/hub", api.listen, "POST"), ("/hub/{listener_id}", api.unlisten, "DELETE")):
+        router.add_api_route(path, endpoint, methods=[method])
+    router.diary = api.diary  # type: ignore[attr-defined]  # for tests and tools looking inside
+    return router
 
-    async def answer(request: Request, work: Callable[[Any], tuple[int, Any]],
+
+class _Appointments:
+    """The endpoints, over one emulator's diary and hub."""
+
+    def __init__(self, emulator: Emulator, credentials: Credentials) -> None:
+        self.emulator = emulator
+        self.credentials = credentials
+        self.cal = Calendar.of(emulator.store)
+        self.network = emulator.network
+        self.hub = Hub()
+        self.diary = Diary(emulator.env, self.network, emulator.workforce,
+                           self._bring_online, self._announce)
+
+    def _announce(self, kind: str, booking: Appointment) -> None:
+        if self.hub.listeners:
+            self.hub.publish({"eventId": uuid.uuid4().hex,
+                              "eventTime": self.cal.date(self.emulator.env.now),
+                              "eventType": kind,
+                              "event": {"appointment": self._json(booking)}})
+
+    def _bring_online(self, ont: OntRef) -> bool:
+        return self.emulator.set_ont_online(ont.olt, ont.line_card, ont.port, ont.ont_id)
+
+    def _json(self, booking: Appointment) -> dict[str, Any]:
+        return appointment_json(self.cal, self.network, booking)
+
+    def _booking(self, appointment_id: str) -> Appointment:
+        found = self.diary.appointments.get(appointment_id)
+        if found is None:
+            raise DiaryError(404, f"no appointment '{appointment_id}'")
+        return found
+
+    async def answer(self, request: Request, work: Callable[[Any], tuple[int, Any]],
                      with_body: bool = False) -> Response:
         """Check the login, read the body, run ``work(body)`` on the emulator's clock."""
-        if not (basic_ok(request, credentials) or token_ok(request, credentials)):
+        if not (basic_ok(request, self.credentials) or token_ok(request, self.credentials)):
             return _json(error_json(401, "HTTP basic auth with the emulator's user and "
                                          "password, or Authorization: Token <token>"),
                          401, BASIC_CHALLENGE)
         try:
             body = await _body(request) if with_body else None
-            status, document = emulator.change(lambda: work(body))
+            status, document = self.emulator.change(lambda: work(body))
         except DiaryError as exc:
             return _json(error_json(exc.status, exc.message), exc.status)
         if document is None:
             return Response(status_code=status)
         return document if isinstance(document, Response) else _json(document, status)
 
-    def booking(appointment_id: str) -> Appointment:
-        found = diary.appointments.get(appointment_id)
-        if found is None:
-            raise DiaryError(404, f"no appointment '{appointment_id}'")
-        return found
-
-    @router.post("/searchTimeSlot")
-    async def search(request: Request) -> Response:
+    async def search(self, request: Request) -> Response:
         def work(body: Any) -> tuple[int, Any]:
-            place, start, end = read_search(cal, body)
-            return 201, search_json(cal, network, diary.search(place, start, end))
-        return await answer(request, work, with_body=True)
+            place, start, end = read_search(self.cal, body)
+            return 201, search_json(self.cal, self.network,
+                                    self.diary.search(place, start, end))
+        return await self.answer(request, work, with_body=True)
 
-    @router.get("/searchTimeSlot")
-    async def searches(request: Request) -> Response:
+    async def searches(self, request: Request) -> Response:
         query = request.query_params
-        return await answer(request, lambda _: _listed(
-            query, [search_json(cal, network, s) for s in diary.searches.values()]))
+        return await self.answer(request, lambda _: _listed(query, [
+            search_json(self.cal, self.network, s) for s in self.diary.searches.values()]))
 
-    @router.get("/searchTimeSlot/{search_id}")
-    async def search_one(request: Request, search_id: str) -> Response:
+    async def search_one(self, request: Request, search_id: str) -> Response:
         def work(_: Any) -> tuple[int, Any]:
-            found = diary.searches.get(search_id)
+            found = self.diary.searches.get(search_id)
             if found is None:
                 raise DiaryError(404, f"no searchTimeSlot '{search_id}'")
-            return 200, select(search_json(cal, network, found),
+            return 200, select(search_json(self.cal, self.network, found),
                                request.query_params.get("fields"))
-        return await answer(request, work)
+        return await self.answer(request, work)
 
-    @router.post("/appointment")
-    async def book(request: Request) -> Response:
+    async def book(self, request: Request) -> Response:
         def work(body: Any) -> tuple[int, Any]:
-            place, start, end, ont, fields = read_booking(cal, body)
-            made = diary.book(place, start, end, ont, fields)
-            return 201, appointment_json(cal, network, made)
-        return await answer(request, work, with_body=True)
+            place, start, end, ont, fields = read_booking(self.cal, body)
+            return 201, self._json(self.diary.book(place, start, end, ont, fields))
+        return await self.answer(request, work, with_body=True)
 
-    @router.get("/appointment")
-    async def appointments(request: Request) -> Response:
+    async def appointments(self, request: Request) -> Response:
         query = request.query_params
 
         def work(_: Any) -> tuple[int, Any]:
-            found = [a for a in diary.appointments.values() if _matches(a, query)]
-            return _listed(query, [appointment_json(cal, network, a) for a in found])
-        return await answer(request, work)
+            found = [a for a in self.diary.appointments.values() if _matches(a, query)]
+            return _listed(query, [self._json(a) for a in found])
+        return await self.answer(request, work)
 
-    @router.get("/appointment/{appointment_id}")
-    async def appointment(request: Request, appointment_id: str) -> Response:
-        return await answer(request, lambda _: (200, select(
-            appointment_json(cal, network, booking(appointment_id)),
-            request.query_params.get("fields"))))
+    async def appointment(self, request: Request, appointment_id: str) -> Response:
+        return await self.answer(request, lambda _: (200, select(
+            self._json(self._booking(appointment_id)), request.query_params.get("fields"))))
 
-    @router.patch("/appointment/{appointment_id}")
-    async def change(request: Request, appointment_id: str) -> Response:
+    async def change(self, request: Request, appointment_id: str) -> Response:
         def work(body: Any) -> tuple[int, Any]:
-            found = booking(appointment_id)
-            update = read_update(cal, body)
-            _apply(diary, found, update)
-            return 200, appointment_json(cal, network, found)
-        return await answer(request, work, with_body=True)
+            found = self._booking(appointment_id)
+            _apply(self.diary, found, read_update(self.cal, body))
+            return 200, self._json(found)
+        return await self.answer(request, work, with_body=True)
 
-    @router.delete("/appointment/{appointment_id}")
-    async def forget(request: Request, appointment_id: str) -> Response:
+    async def forget(self, request: Request, appointment_id: str) -> Response:
         def work(_: Any) -> tuple[int, Any]:
-            diary.delete(booking(appointment_id))
+            self.diary.delete(self._booking(appointment_id))
             return 204, None
-        return await answer(request, work)
+        return await self.answer(request, work)
 
-    @router.post("/hub")
-    async def listen(request: Request) -> Response:
+    async def listen(self, request: Request) -> Response:
         def work(body: Any) -> tuple[int, Any]:
             if not isinstance(body, dict):
                 raise DiaryError(400, "the body must be a JSON object")
@@ -164,21 +177,17 @@ def appointment_router(emulator: Emulator, credentials: Credentials) -> APIRoute
             query = body.get("query") or ""
             if not isinstance(query, str) or len(query) > 2048:
                 raise DiaryError(400, "query: a string of at most 2048 characters")
-            if len(hub.listeners) >= MAX_LISTENERS:
+            if len(self.hub.listeners) >= MAX_LISTENERS:
                 raise DiaryError(409, f"hub: {MAX_LISTENERS} listeners registered already")
-            return 201, hub.add(body["callback"], query).json()
-        return await answer(request, work, with_body=True)
+            return 201, self.hub.add(body["callback"], query).json()
+        return await self.answer(request, work, with_body=True)
 
-    @router.delete("/hub/{listener_id}")
-    async def unlisten(request: Request, listener_id: str) -> Response:
+    async def unlisten(self, request: Request, listener_id: str) -> Response:
         def work(_: Any) -> tuple[int, Any]:
-            if not hub.remove(listener_id):
+            if not self.hub.remove(listener_id):
                 raise DiaryError(404, f"no hub listener '{listener_id}'")
             return 204, None
-        return await answer(request, work)
-
-    router.diary = diary  # type: ignore[attr-defined]  # for tests and tools looking inside
-    return router
+        return await self.answer(request, work)
 
 
 def _apply(diary: Diary, found: Appointment, update: dict[str, Any]) -> None:

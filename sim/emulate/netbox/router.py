@@ -51,53 +51,73 @@ APPS = ("circuits", "core", "dcim", "extras", "ipam", "plugins", "tenancy", "use
         "virtualization", "vpn", "wireless")
 
 
+Work = Callable[[str, Any], tuple[int, Any]]  # (base url, body) -> (status, document)
+Entries = tuple[bool, list[dict[str, Any]]]  # a POST body: a list or not, its objects
+
+
 def netbox_router(emulator: Emulator, credentials: Credentials) -> APIRouter:
     """The NetBox-compatible IPAM API of ``emulator`` (token auth)."""
-    store = emulator.store
-    ipam = Ipam(emulator.network, store.db if store is not None else None)
+    api = _NetBox(emulator, credentials)
     router = APIRouter(prefix="/api")
-    Work = Callable[[str, Any], tuple[int, Any]]  # (base url, body) -> (status, document)
+    for path, endpoint, methods in (
+            ("/", api.root, ["GET"]), ("/status/", api.status, ["GET"]),
+            ("/ipam/", api.ipam_root, ["GET"]), ("/ipam/prefixes/", api.prefixes, ["GET"]),
+            ("/ipam/prefixes/{prefix_id}/", api.prefix, ["GET"]),
+            ("/ipam/prefixes/{prefix_id}/available-ips/", api.available, ["GET"]),
+            ("/ipam/prefixes/{prefix_id}/available-ips/", api.allocate, ["POST"]),
+            ("/ipam/ip-addresses/", api.addresses, ["GET"]),
+            ("/ipam/ip-addresses/", api.record, ["POST"]),
+            ("/ipam/ip-addresses/{record_id}/", api.address,
+             ["GET", "PATCH", "PUT", "DELETE"])):
+        router.add_api_route(path, endpoint, methods=methods)
+    return router
 
-    async def answer(request: Request, work: Work,
+
+class _NetBox:
+    """The endpoints, over one emulator's IPAM."""
+
+    def __init__(self, emulator: Emulator, credentials: Credentials) -> None:
+        self.emulator = emulator
+        self.credentials = credentials
+        store = emulator.store
+        self.ipam = Ipam(emulator.network, store.db if store is not None else None)
+
+    async def answer(self, request: Request, work: Work,
                      read: Callable[[Request], Awaitable[Any]] | None = None) -> Response:
         """Check the token, read the body, then run ``work`` on the emulator's clock."""
-        if not token_ok(request, credentials):
+        if not token_ok(request, self.credentials):
             given = request.headers.get("authorization")
             return _json({"detail": "Invalid v1 token" if given else
                           "Authentication credentials were not provided."}, 403)
         base = str(request.base_url).rstrip("/")
         try:
             body = await read(request) if read is not None else None
-            status, document = emulator.change(lambda: work(base, body))
+            status, document = self.emulator.change(lambda: work(base, body))
         except IpamError as exc:
             return _json(exc.body, exc.status)
         if document is None:
             return Response(status_code=status, headers=_HEADERS)
         return _json(document, status)
 
-    @router.get("/")
-    async def root(request: Request) -> Response:
-        return await answer(request, lambda base, _: (
+    async def root(self, request: Request) -> Response:
+        return await self.answer(request, lambda base, _: (
             200, {app: f"{base}/api/{app}/" for app in APPS}))
 
-    @router.get("/status/")
-    async def status(request: Request) -> Response:
-        return await answer(request, lambda base, _: (200, {
+    async def status(self, request: Request) -> Response:
+        return await self.answer(request, lambda base, _: (200, {
             "django-version": "5.1", "installed-apps": {}, "netbox-version": NETBOX_VERSION,
             "plugins": {}, "python-version": "3.11", "rq-workers-running": 0}))
 
-    @router.get("/ipam/")
-    async def ipam_root(request: Request) -> Response:
-        return await answer(request, lambda base, _: (200, {
+    async def ipam_root(self, request: Request) -> Response:
+        return await self.answer(request, lambda base, _: (200, {
             "prefixes": f"{base}/api/ipam/prefixes/",
             "ip-addresses": f"{base}/api/ipam/ip-addresses/"}))
 
-    @router.get("/ipam/prefixes/")
-    async def prefixes(request: Request) -> Response:
+    async def prefixes(self, request: Request) -> Response:
         query = request.query_params
 
         def work(base: str, _: Any) -> tuple[int, Any]:
-            found = list(ipam.prefixes.values())
+            found = list(self.ipam.prefixes.values())
             if "id" in query:
                 ids = set(query.getlist("id"))
                 found = [p for p in found if str(p.id) in ids]
@@ -108,73 +128,66 @@ def netbox_router(emulator: Emulator, credentials: Credentials) -> APIRouter:
                 found = [p for p in found if text in str(p.network) or text in p.description]
             return 200, page(f"{base}/api/ipam/prefixes/", query,
                              [prefix_json(base, p) for p in found])
-        return await answer(request, work)
+        return await self.answer(request, work)
 
-    @router.get("/ipam/prefixes/{prefix_id}/")
-    async def prefix(request: Request, prefix_id: int) -> Response:
-        return await answer(request, lambda base, _: (
-            200, prefix_json(base, ipam.prefix(prefix_id))))
+    async def prefix(self, request: Request, prefix_id: int) -> Response:
+        return await self.answer(request, lambda base, _: (
+            200, prefix_json(base, self.ipam.prefix(prefix_id))))
 
-    @router.get("/ipam/prefixes/{prefix_id}/available-ips/")
-    async def available(request: Request, prefix_id: int) -> Response:
+    async def available(self, request: Request, prefix_id: int) -> Response:
         query = request.query_params
 
         def work(base: str, _: Any) -> tuple[int, Any]:
-            p = ipam.prefix(prefix_id)
+            p = self.ipam.prefix(prefix_id)
             limit = page_bounds(query)[0] if "limit" in query else PAGE_SIZE
-            return 200, [available_json(p, slot) for slot in ipam.available(p, limit)]
-        return await answer(request, work)
+            return 200, [available_json(p, slot) for slot in self.ipam.available(p, limit)]
+        return await self.answer(request, work)
 
-    @router.post("/ipam/prefixes/{prefix_id}/available-ips/")
-    async def allocate(request: Request, prefix_id: int) -> Response:
-        def work(base: str, entries: tuple[bool, list[dict[str, Any]]]) -> tuple[int, Any]:
+    async def allocate(self, request: Request, prefix_id: int) -> Response:
+        def work(base: str, entries: Entries) -> tuple[int, Any]:
             many, wanted = entries
-            made = [ip_json(base, r) for r in ipam.allocate(ipam.prefix(prefix_id), wanted)]
+            made = [ip_json(base, r)
+                    for r in self.ipam.allocate(self.ipam.prefix(prefix_id), wanted)]
             return 201, made if many else made[0]
-        return await answer(request, work, _entries)
+        return await self.answer(request, work, _entries)
 
-    @router.get("/ipam/ip-addresses/")
-    async def addresses(request: Request) -> Response:
+    async def addresses(self, request: Request) -> Response:
         query = request.query_params
 
         def work(base: str, _: Any) -> tuple[int, Any]:
-            found = _filtered(list(ipam.records.values()), query)
+            found = _filtered(list(self.ipam.records.values()), query)
             return 200, page(f"{base}/api/ipam/ip-addresses/", query,
                              [ip_json(base, r) for r in found])
-        return await answer(request, work)
+        return await self.answer(request, work)
 
-    @router.post("/ipam/ip-addresses/")
-    async def record(request: Request) -> Response:
-        def work(base: str, entries: tuple[bool, list[dict[str, Any]]]) -> tuple[int, Any]:
+    async def record(self, request: Request) -> Response:
+        def work(base: str, entries: Entries) -> tuple[int, Any]:
             many, wanted = entries
             made: list[IpRecord] = []
             try:
                 for body in wanted:
-                    made.append(ipam.create(body))
+                    made.append(self.ipam.create(body))
             except IpamError:
                 for r in reversed(made):  # all or none, as one NetBox transaction
-                    ipam.delete(r)
+                    self.ipam.delete(r)
                 raise
             out = [ip_json(base, r) for r in made]
             return 201, out if many else out[0]
-        return await answer(request, work, _entries)
+        return await self.answer(request, work, _entries)
 
-    @router.api_route("/ipam/ip-addresses/{record_id}/",
-                      methods=["GET", "PATCH", "PUT", "DELETE"])
-    async def address(request: Request, record_id: int) -> Response:
+    async def address(self, request: Request, record_id: int) -> Response:
         method = request.method
 
         def work(base: str, body: dict[str, Any] | None) -> tuple[int, Any]:
-            r = ipam.record(record_id)
+            r = self.ipam.record(record_id)
             if method == "DELETE":
-                ipam.delete(r)
+                self.ipam.delete(r)
                 return 204, None
             if body is not None:
-                ipam.update(r, body)
+                self.ipam.update(r, body)
             return 200, ip_json(base, r)
-        return await answer(request, work, _object if method in ("PATCH", "PUT") else None)
-
-    return router
+        return await self.answer(request, work,
+                                 _object if method in ("PATCH", "PUT") else None)
 
 
 _HEADERS = {"API-Version": API_VERSION}
