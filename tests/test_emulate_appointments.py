@@ -19,7 +19,7 @@ import pytest
 
 from om.tmf_specs import validate_body
 from sim.emulate import EmulatorThread, build_lab
-from sim.emulate.appointments import Diary, DiaryError, OntRef, appointment_router
+from sim.emulate.appointments import Diary, DiaryError, OntRef
 from sim.scenario.load import scenario_from_dict
 from sim.units import DAY_S, HOUR_S
 from tests.emulatetools import CREDENTIALS, JSON, NET, emulator, lab_dict, ont_json, restconf
@@ -54,8 +54,8 @@ def wait_for(check: Callable[[], Any], deadline_s: float = 20.0) -> Any:
 
 @contextmanager
 def field_force(raw: dict[str, Any], speed: float = 1.0) -> Iterator[tuple[Any, httpx.Client]]:
-    with EmulatorThread(emulator(raw, speed), CREDENTIALS,
-                        routers=[appointment_router]) as served, restconf(served) as client:
+    with EmulatorThread(emulator(raw, speed), CREDENTIALS) as served, \
+            restconf(served) as client:
         yield served, client
 
 

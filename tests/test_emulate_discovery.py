@@ -8,12 +8,12 @@ import httpx
 
 from om.tmf_specs import validate_body
 from sim.emulate import EmulatorThread
-from sim.emulate.discovery import ADDRESSES, RESOURCES, discovery_router
+from sim.emulate.discovery import ADDRESSES, RESOURCES
 from tests.emulatetools import CREDENTIALS, JSON, NET, emulator, lab_dict, ont_json, restconf
 
 
 def serving(raw: dict | None = None) -> EmulatorThread:
-    return EmulatorThread(emulator(raw), CREDENTIALS, routers=[discovery_router])
+    return EmulatorThread(emulator(raw), CREDENTIALS)
 
 
 def by_name(chars: list[dict]) -> dict:

@@ -16,7 +16,7 @@ import pytest
 
 from network_model import generate_network
 from sim.emulate import EmulatorThread
-from sim.emulate.netbox import Ipam, netbox_router
+from sim.emulate.netbox import Ipam
 from sim.scenario.load import scenario_from_dict
 from tests.emulatetools import CREDENTIALS, JSON, NET, TOKEN, emulator, lab_dict, restconf
 
@@ -27,7 +27,7 @@ DHCP = f"{NET}/element=BNG01-DHCP/omsim-dhcp:dhcp"
 @contextmanager
 def ipam_lab(raw: dict[str, Any] | None = None) -> Iterator[tuple[EmulatorThread, Any]]:
     """The lab serving its IPAM, and a pynetbox API on it."""
-    with EmulatorThread(emulator(raw), CREDENTIALS, routers=[netbox_router]) as lab:
+    with EmulatorThread(emulator(raw), CREDENTIALS) as lab:
         yield lab, pynetbox.api(f"http://127.0.0.1:{lab.http_port}", token=TOKEN)
 
 

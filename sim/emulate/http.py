@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
 
+from sim.emulate.appointments import appointment_router
 from sim.emulate.auth import Credentials
+from sim.emulate.discovery import discovery_router
+from sim.emulate.netbox import netbox_router
 from sim.emulate.restconf import restconf_router
 
 if TYPE_CHECKING:
@@ -23,7 +26,8 @@ if TYPE_CHECKING:
 
 RouterFactory = Callable[["Emulator", Credentials], APIRouter]
 
-INTERFACES: tuple[RouterFactory, ...] = (restconf_router,)
+INTERFACES: tuple[RouterFactory, ...] = (restconf_router, netbox_router, appointment_router,
+                                         discovery_router)
 
 
 def build_app(emulator: Emulator, credentials: Credentials,

@@ -166,6 +166,12 @@ def _announce(o: EmulateOptions, name: str, seed: int, emulator: Emulator,
           f"{key.get_fingerprint()})", flush=True)
     print(f"  RESTCONF  http://{where}:{http_port}/restconf/data/omsim-network:network",
           flush=True)
+    print(f"  IPAM      http://{where}:{http_port}/api/ipam/prefixes/ (NetBox; token)",
+          flush=True)
+    print(f"  TMF646    http://{where}:{http_port}/tmf-api/appointment/v4/appointment",
+          flush=True)
+    print(f"  TMF639    http://{where}:{http_port}/tmf-api/resourceInventoryManagement/v4/"
+          "resource (and geographicAddressManagement/v4/geographicAddress)", flush=True)
 
 
 class _HttpServer(uvicorn.Server):
