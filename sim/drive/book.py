@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from om.orders import TERMINAL as _TERMINAL
+from sim.drive.causes import cause
 from sim.drive.clock import ScenarioClock
 from sim.drive.products import Products
 from sim.traffic.requests import OrderRequest
@@ -56,7 +57,8 @@ class SentOrder:
 
     __slots__ = ("n", "request", "key", "sent_s", "late_s", "acked_s", "id", "state", "seen",
                  "ended_s",
-                 "event_time", "doc", "answer", "cancel", "amendments", "fetching")
+                 "event_time", "doc", "answer", "cancel", "cancel_refusal", "amendments",
+                 "fetching")
 
     def __init__(self, n: int, request: OrderRequest, key: str, sent_s: float,
                  late_s: float) -> None:
@@ -74,6 +76,7 @@ class SentOrder:
         self.doc: dict[str, Any] = {}  # the fullest document seen
         self.answer = ""  # why it was not accepted ("" when it was, or not yet answered)
         self.cancel = ""  # "" | requested | refused
+        self.cancel_refusal = ""  # why the target refused it (a cause key)
         self.amendments: list[str] = []  # per PATCH: sent, then applied or refused
         self.fetching = False  # a GET to learn its products is under way
 
@@ -276,6 +279,7 @@ class OrderBook:
         ``terminatedWithError`` means the target refused to cancel."""
         if isinstance(doc, dict) and doc.get("state") == "terminatedWithError":
             order.cancel = "refused"
+            order.cancel_refusal = cause(doc)
 
     def _cancel_notified(self, task: dict[str, Any]) -> None:
         ref = task.get("productOrder")

@@ -20,6 +20,7 @@ import simpy
 
 from sim.drive.bodies import amend_body, cancel_body, order_body
 from sim.drive.book import OPEN, OrderBook, SentOrder
+from sim.drive.causes import cause
 from sim.drive.clock import ScenarioClock
 from sim.drive.target import Target
 from sim.traffic.requests import KnownProduct, OrderRequest
@@ -103,6 +104,8 @@ class DriveChannel:
             self.book.cancel_answered(order, answer.doc)
         elif 400 <= answer.status < 500:
             order.cancel = "refused"
+            order.cancel_refusal = (cause(answer.doc) if isinstance(answer.doc, dict)
+                                    else f"http_{answer.status}")
 
     async def _amend(self, order: SentOrder, characteristics: dict[str, Any], n: int
                      ) -> None:

@@ -17,7 +17,6 @@ ages, and a Kaplan-Meier cycle time that counts the open orders as censored.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from sim.drive.book import TERMINAL, SentOrder
+from sim.drive.causes import cause
 from sim.measure.metrics import _histogram, _percentiles
 from sim.scenario.schema import Scenario
 from sim.stats.survival import censored_summary
@@ -62,8 +62,10 @@ class Window:
         return self.state[order.n] in FALLOUT
 
 
-def window_sections(scenario: Scenario, window: Window) -> dict[str, Any]:
-    """The keys an ``omsim run`` report has, as seen from outside."""
+def window_sections(scenario: Scenario, window: Window,
+                    in_system: Sequence[tuple[float, int]]) -> dict[str, Any]:
+    """The keys an ``omsim run`` report has, as seen from outside (``in_system``: the
+    hourly samples of orders open, as (scenario second, orders))."""
     cohort = window.cohort
     hours = window.completed_hours(cohort)
     states = Counter(window.state.values())
@@ -86,7 +88,7 @@ def window_sections(scenario: Scenario, window: Window) -> dict[str, Any]:
         "order_types": order_types(window),
         "segments": _grouped(window, lambda o: _segment(scenario, o)),
         "sla": {"by_offering": sla(scenario, window)},
-        "timeline": timeline(window),
+        "timeline": timeline(window, in_system),
     }
 
 
@@ -139,16 +141,22 @@ def sla(scenario: Scenario, window: Window) -> dict[str, Any]:
     return out
 
 
-def timeline(window: Window) -> dict[str, list[int]]:
-    """Per scenario day of the window: orders submitted, completed and fallen out."""
+def timeline(window: Window, in_system: Sequence[tuple[float, int]]) -> dict[str, Any]:
+    """Per scenario day of the window: orders submitted, completed and fallen out, and
+    the mean of the hourly samples of orders open (``orders_in_system``)."""
     days = max(1, int(np.ceil(window.end_s / DAY_S)))
-    out = {"submitted": [0] * days, "completed": [0] * days, "fallout": [0] * days}
+    out: dict[str, Any] = {"submitted": [0] * days, "completed": [0] * days,
+                           "fallout": [0] * days}
     for o in window.orders:
         out["submitted"][min(days - 1, int(o.sent_s // DAY_S))] += 1
         state = window.state[o.n]
         if state == "completed" or state in FALLOUT:
             day = min(days - 1, int(window.ended_at(o) // DAY_S))
             out["completed" if state == "completed" else "fallout"][day] += 1
+    by_day: list[list[int]] = [[] for _ in range(days)]
+    for t_s, n in in_system:
+        by_day[min(days - 1, int(t_s // DAY_S))].append(n)
+    out["orders_in_system"] = [r6(np.mean(levels)) if levels else 0.0 for levels in by_day]
     return out
 
 
@@ -168,52 +176,6 @@ def _cycle(hours: np.ndarray) -> dict[str, Any]:
         return {"n": 0, "mean": 0.0, "p50": 0.0, "p90": 0.0}
     p50, p90 = np.percentile(hours, [50, 90])
     return {"n": int(hours.size), "mean": r6(hours.mean()), "p50": r6(p50), "p90": r6(p90)}
-
-
-# -- why an order fell out, as the target says ---------------------------------------------
-
-def cause(doc: Mapping[str, Any]) -> str:
-    """A short key for why an order ended as it did, from what the target says: its
-    ``errorMessage``, else its notes, else its items' states (``item_failed``), else
-    ``unspecified``."""
-    for text in _messages(doc.get("errorMessage")):
-        return _key(text)
-    notes = [n.get("text") for n in doc.get("note") or () if isinstance(n, dict)]
-    for text in reversed([t for t in notes if isinstance(t, str) and t.strip()]):
-        return _key(text)
-    items = [i for i in doc.get("productOrderItem") or () if isinstance(i, dict)]
-    for item in items:
-        for text in _messages(item.get("errorMessage")):
-            return _key(text)
-    if any(i.get("state") == "failed" for i in items):
-        return "item_failed"
-    return "unspecified"
-
-
-def _messages(value: Any) -> list[str]:
-    """The texts of a TMF errorMessage (an object or a list of them)."""
-    values = value if isinstance(value, list) else [value]
-    out = []
-    for v in values:
-        if isinstance(v, dict):
-            text = v.get("code") or v.get("reason") or v.get("message")
-            if isinstance(text, str | int) and str(text).strip():
-                out.append(str(text))
-        elif isinstance(v, str) and v.strip():
-            out.append(v)
-    return out
-
-
-def _key(text: str) -> str:
-    """``"approval rejected (rule 'x')"`` -> ``approval_rejected``, ``resourceExhausted``
-    -> ``resource_exhausted``: the words before any detail, without names (words with
-    digits), so that causes group."""
-    head = re.split(r"[(:;,'\"\[]", text, maxsplit=1)[0]
-    head = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", head)  # resourceExhausted: two words
-    # Words with digits are names (an address, an order), not the cause.
-    words = [w for w in re.split(r"[^a-z0-9]+", head.lower())
-             if w and not any(c.isdigit() for c in w)]
-    return "_".join(words)[:48] or "unspecified"
 
 
 # -- what only drive sees ----------------------------------------------------------------
@@ -299,16 +261,20 @@ def bulk_orders(window: Window, docs: Mapping[int, Mapping[str, Any]]) -> list[d
 
 
 def changes_in_flight(orders: Sequence[SentOrder]) -> dict[str, Any]:
-    """Cancellations (accepted: the order ended cancelled; refused: the target said no
-    or the order ended otherwise) and amendments (PATCH answered 2xx or 4xx)."""
+    """Cancellations (accepted: the order ended cancelled; refused: the target said no,
+    ``refusals`` by why it said, or the order ended otherwise, ``order_ended``) and
+    amendments (PATCH answered 2xx or 4xx)."""
     asked = [o for o in orders if o.cancel]
     accepted = sum(1 for o in asked if o.state == "cancelled")
-    refused = sum(1 for o in asked if o.state != "cancelled"
-                  and (o.cancel == "refused" or o.ended))
+    refused = [o for o in asked if o.state != "cancelled" and (o.cancel == "refused"
+                                                               or o.ended)]
+    refusals = Counter(o.cancel_refusal or ("order_ended" if o.cancel != "refused"
+                                            else "unspecified") for o in refused)
     amendments = [a for o in orders for a in o.amendments]
     return {
-        "cancellations": {"requested": len(asked), "accepted": accepted, "refused": refused,
-                          "undecided": len(asked) - accepted - refused},
+        "cancellations": {"requested": len(asked), "accepted": accepted,
+                          "refused": len(refused), "refusals": dict(sorted(refusals.items())),
+                          "undecided": len(asked) - accepted - len(refused)},
         "amendments": {"requested": len(amendments),
                        "applied": amendments.count("applied"),
                        "refused": amendments.count("refused")},

@@ -118,7 +118,7 @@ class Session:
             "sim": {"duration_days": scenario.duration_days,
                     "warmup_days": scenario.warmup_days, "wall_seconds": round(wall_s, 3)},
             "drive": {"target": self.target.base_url, "speed": self.options.speed},
-            **window_sections(scenario, window),
+            **window_sections(scenario, window, self.in_system),
             "in_system": self._in_system(warmup_s),
             "bulk_orders": bulk_orders(window, window_docs),
             **changes_in_flight(orders),
