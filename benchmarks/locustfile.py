@@ -1,22 +1,34 @@
-"""Load test of ``omsim serve`` (TMF622) with Locust.
+"""Load test of ``omsim serve`` (TMF622) with Locust, with ``omsim drive``'s traffic model.
 
-User classes (pick some on the command line, e.g. ``B2cUser BulkEnterpriseUser``):
+What the users send is what ``omsim drive`` sends for the same scenario: the requests come
+from :mod:`sim.traffic.requests` (offerings, sites, bulk sizes, changes to existing
+products) and their TMF622 bodies from :mod:`sim.drive.bodies`. The scenario is
+``OMSIM_SCENARIO`` (default ``scenarios/baseline.yaml``); run the server on the same one.
+Locust decides how fast (as fast as the server answers, or ``OMSIM_WAIT_S`` between
+tasks); drive decides when, by the scenario's clock.
 
-- ``B2cUser``: one-line home broadband orders.
-- ``BulkEnterpriseUser``: one enterprise order of many sites (``OMSIM_BULK_SITES``, a
-  comma-separated list of sizes, default ``100,500``), then polls it until it is finished
-  and records the wall time from POST to a terminal state as the custom request
-  ``BULK completion <n> sites``.
-- ``AmendCancelUser``: orders, amends a passive attribute (PATCH), then cancels
-  (cancelProductOrder) and reads the cancellation back.
+User classes (pick some on the command line, e.g. ``ScenarioUser EchoUser``):
+
+- ``ScenarioUser``: the scenario's mix. One task per Poisson arrival stream, weighted by
+  its rate (one-shot ``at_day`` orders are left out): a provide of the stream's offering
+  and sites; a modify, cease, move, suspend or resume of a product read from the server's
+  product inventory (TMF637); a cancel or an amendment of an order it has just placed.
+- ``B2cUser``: one-line orders of the scenario's busiest single-site provide stream.
+- ``BulkEnterpriseUser``: orders of the scenario's bulk stream (its offering; its number of
+  sites, or ``OMSIM_BULK_SITES``, a comma-separated list of sizes), then polls each until
+  it is finished and records the wall time from POST to a terminal state as the custom
+  request ``BULK completion <n> sites``.
+- ``AmendCancelUser``: orders, amends (PATCH: the scenario's amend stream's
+  characteristics, else the description), then cancels (cancelProductOrder).
 - ``PollingUser``: lists orders by state and reads single orders, as an OSS dashboard does.
 - ``EchoUser``: POSTs to ``/omsim/echo``, a trivial FastAPI endpoint: the baseline the
   order POST rate is compared with in the same run.
 
-Addresses come from the server (``/omsim/addresses``). ``OMSIM_API_KEY`` is sent as
-``X-API-Key`` when set; ``OMSIM_WAIT_S`` is each user's pause between tasks (default 0:
-as fast as the server answers); ``OMSIM_POLL_S`` the bulk users' polling interval;
-``OMSIM_USERS`` fixes the number of users per class (see the end of this file).
+Addresses come from the server (``/omsim/addresses``, every address it knows, as drive
+orders at: some are not serviceable). ``OMSIM_API_KEY`` is sent as ``X-API-Key`` when
+set; ``OMSIM_WAIT_S`` is each user's pause between tasks (default 0); ``OMSIM_POLL_S``
+the bulk users' polling interval; ``OMSIM_USERS`` fixes the number of users per class
+(see the end of this file).
 
     locust -f benchmarks/locustfile.py --headless -u 20 -r 10 -t 60s \\
         --host http://127.0.0.1:8622
@@ -28,14 +40,31 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, constant, task
 
 from om.orders import TERMINAL  # product order states after which nothing changes
+from sim.drive.bodies import amend_body, cancel_body, order_body
+from sim.drive.products import product_from_inventory
+from sim.scenario.load import load_scenario
+from sim.scenario.schema import Arrival
+from sim.traffic.arrivals import CANCEL_REASON
+from sim.traffic.requests import ON_PRODUCT, OrderRequest, change_request, provide_request
 
 PO = "/tmf-api/productOrderingManagement/v4"
-BULK_SITES = [int(n) for n in os.environ.get("OMSIM_BULK_SITES", "100,500").split(",")]
+PRODUCTS = "/tmf-api/productInventory/v4/product"
+SCENARIO = load_scenario(os.environ.get("OMSIM_SCENARIO") or
+                         Path(__file__).resolve().parent.parent / "scenarios/baseline.yaml")
+CATALOG = SCENARIO.load_catalog()
+STREAMS = [a for a in SCENARIO.arrivals if a.rate_per_day is not None]
+PROVIDES = [a for a in STREAMS if a.order_type == "provide"]
+B2C = max((a for a in PROVIDES if a.sites == 1), key=lambda a: a.rate_per_day or 0.0)
+BULK = max(SCENARIO.arrivals, key=lambda a: a.sites if a.order_type == "provide" else 0)
+AMEND = next((a for a in STREAMS if a.order_type == "amend"), None)
+BULK_SITES = [int(n) for n in os.environ.get("OMSIM_BULK_SITES", str(BULK.sites)).split(",")]
 WAIT_S = float(os.environ.get("OMSIM_WAIT_S", "0"))
 POLL_S = float(os.environ.get("OMSIM_POLL_S", "0.5"))
 
@@ -48,8 +77,18 @@ def _headers() -> dict[str, str]:
     return {"X-API-Key": key} if key else {}
 
 
+def segment(arrival: Arrival) -> str:
+    return CATALOG.offerings[arrival.offering].segment
+
+
+def stream_weight(arrival: Arrival) -> int:
+    """A stream's task weight: its rate in tenths of an order a day (at least 1)."""
+    return max(1, round((arrival.rate_per_day or 0.0) * 10))
+
+
 class OmsimUser(HttpUser):
-    """Shared set-up: the server's serviceable addresses, fetched once per process."""
+    """Shared set-up: the server's addresses, fetched once per process; what drive
+    sends, built from the traffic model."""
 
     abstract = True
     wait_time = constant(WAIT_S)
@@ -58,15 +97,23 @@ class OmsimUser(HttpUser):
         self.client.headers.update(_headers())
         with _addresses_lock:
             if not _addresses:
-                response = self.client.get("/omsim/addresses", params={"limit": 100_000},
-                                           name="GET addresses")
+                response = self.client.get("/omsim/addresses", name="GET addresses",
+                                           params={"limit": 100_000, "serviceable": False})
                 _addresses.extend(a["id"] for a in response.json())
         self.rng = random.Random()
 
     def sites(self, n: int) -> list[str]:
         return self.rng.sample(_addresses, min(n, len(_addresses)))
 
-    def post_order(self, body: dict[str, Any], name: str) -> str | None:
+    def customer(self) -> str:
+        return f"C{self.rng.getrandbits(32):08x}"
+
+    def provide(self, arrival: Arrival, sites: int | None = None) -> OrderRequest:
+        return provide_request(arrival, self.sites(sites or arrival.sites), self.customer(),
+                               segment(arrival))
+
+    def post_order(self, request: OrderRequest, name: str) -> str | None:
+        body = order_body(request, f"locust:{self.rng.getrandbits(40):x}")
         with self.client.post(f"{PO}/productOrder", json=body, name=name,
                               catch_response=True) as response:
             if response.status_code != 201:
@@ -74,11 +121,60 @@ class OmsimUser(HttpUser):
                 return None
             return response.json()["id"]
 
+    def cancel(self, order_id: str) -> None:
+        self.client.post(f"{PO}/cancelProductOrder", name="POST cancelProductOrder",
+                         json=cancel_body(order_id, f"{PO}/productOrder/{order_id}",
+                                          CANCEL_REASON))
 
-def _item(n: int, offering: str, address: str) -> dict[str, Any]:
-    return {"id": str(n), "action": "add", "productOffering": {"id": offering},
-            "product": {"place": [{"id": address, "role": "installationAddress",
-                                   "@referredType": "GeographicAddress"}]}}
+    def amend(self, order_id: str, request: OrderRequest, changes: dict[str, Any]) -> None:
+        body = amend_body(request.items[0], changes) if changes else {
+            "description": "customer asked for a morning visit"}
+        with self.client.patch(f"{PO}/productOrder/{order_id}", json=body,
+                               catch_response=True, name="PATCH productOrder") as response:
+            # 409: the order finished (or may no longer change) before the amendment
+            # arrived; a fair answer.
+            if response.status_code in (200, 409):
+                response.success()
+
+
+def _stream_task(arrival: Arrival) -> Callable[[ScenarioUser], None]:
+    def send(user: ScenarioUser) -> None:
+        user.send(arrival)
+    send.__name__ = f"{arrival.order_type}_{arrival.offering}"
+    return send
+
+
+class ScenarioUser(OmsimUser):
+    weight = 10
+    tasks = {_stream_task(a): stream_weight(a) for a in STREAMS}
+
+    def send(self, arrival: Arrival) -> None:
+        kind, name = arrival.order_type, f"POST productOrder ({arrival.order_type})"
+        if kind == "provide":
+            self.post_order(self.provide(arrival), name)
+        elif kind in ON_PRODUCT:
+            product = self.product(arrival.offering, "suspended" if kind == "resume"
+                                   else "active")
+            if product is not None:
+                self.post_order(change_request(arrival, product, kind,
+                                               lambda: self.sites(1)[0]), name)
+        else:  # cancel or amend an order of the stream's offering in flight
+            request = self.provide(arrival, 1)
+            order_id = self.post_order(request, f"POST productOrder (to {kind})")
+            if order_id is None:
+                return
+            if kind == "cancel":
+                self.cancel(order_id)
+            else:
+                self.amend(order_id, request, dict(arrival.characteristics))
+
+    def product(self, offering: str, status: str) -> Any:
+        """A random product of ``offering`` in ``status`` from the server's inventory."""
+        response = self.client.get(PRODUCTS, name="GET product",
+                                   params={"name": offering, "status": status, "limit": 50})
+        docs = response.json() if response.status_code == 200 else []
+        products = [p for p in map(product_from_inventory, docs) if p is not None]
+        return self.rng.choice(products) if products else None
 
 
 class B2cUser(OmsimUser):
@@ -86,11 +182,7 @@ class B2cUser(OmsimUser):
 
     @task
     def order_broadband(self) -> None:
-        body = {"category": "b2c", "externalId": f"web-{self.rng.getrandbits(40):x}",
-                "relatedParty": [{"id": f"C{self.rng.getrandbits(32)}", "role": "Customer",
-                                  "@referredType": "Individual"}],
-                "productOrderItem": [_item(1, "SuperFibre 200 Home", self.sites(1)[0])]}
-        self.post_order(body, "POST productOrder (B2C)")
+        self.post_order(self.provide(B2C), "POST productOrder (B2C)")
 
 
 class BulkEnterpriseUser(OmsimUser):
@@ -99,13 +191,8 @@ class BulkEnterpriseUser(OmsimUser):
     @task
     def order_sites(self) -> None:
         n = self.rng.choice(BULK_SITES)
-        body = {"category": "enterprise", "externalId": f"tender-{self.rng.getrandbits(32):x}",
-                "relatedParty": [{"id": f"ENT{self.rng.getrandbits(20)}", "role": "Customer",
-                                  "@referredType": "Organization"}],
-                "productOrderItem": [_item(i + 1, "Enterprise Connect Site", a)
-                                     for i, a in enumerate(self.sites(n))]}
         started = time.perf_counter()
-        order_id = self.post_order(body, f"POST productOrder (bulk {n} sites)")
+        order_id = self.post_order(self.provide(BULK, n), f"POST productOrder (bulk {n} sites)")
         if order_id is None:
             return
         while True:
@@ -127,21 +214,12 @@ class AmendCancelUser(OmsimUser):
 
     @task
     def order_amend_cancel(self) -> None:
-        body = {"category": "b2c",
-                "productOrderItem": [_item(1, "SuperFibre 200 Home", self.sites(1)[0])]}
-        order_id = self.post_order(body, "POST productOrder (to amend)")
+        request = self.provide(AMEND or B2C, 1)
+        order_id = self.post_order(request, "POST productOrder (to amend)")
         if order_id is None:
             return
-        with self.client.patch(f"{PO}/productOrder/{order_id}", catch_response=True,
-                               json={"description": "customer asked for a morning visit"},
-                               name="PATCH productOrder") as response:
-            # 409: the order finished before the amendment arrived; a fair answer.
-            if response.status_code in (200, 409):
-                response.success()
-        self.client.post(f"{PO}/cancelProductOrder", name="POST cancelProductOrder",
-                         json={"productOrder": {"id": order_id,
-                                                "@referredType": "ProductOrder"},
-                               "cancellationReason": "customer changed their mind"})
+        self.amend(order_id, request, dict(AMEND.characteristics) if AMEND else {})
+        self.cancel(order_id)
 
 
 class PollingUser(OmsimUser):
@@ -178,8 +256,8 @@ class EchoUser(OmsimUser):
 
 # OMSIM_USERS="B2cUser=8,EchoUser=8,BulkEnterpriseUser=3" fixes how many users of each
 # class run (then -u must be their sum); otherwise the weights above share -u.
-_CLASSES = {c.__name__: c for c in (B2cUser, BulkEnterpriseUser, AmendCancelUser,
-                                    PollingUser, EchoUser)}
+_CLASSES = {c.__name__: c for c in (ScenarioUser, B2cUser, BulkEnterpriseUser,
+                                    AmendCancelUser, PollingUser, EchoUser)}
 for _spec in filter(None, os.environ.get("OMSIM_USERS", "").split(",")):
     _name, _, _count = _spec.partition("=")
     _CLASSES[_name.strip()].fixed_count = int(_count)

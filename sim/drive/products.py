@@ -86,6 +86,22 @@ class Products:
         return None
 
 
+def product_from_inventory(doc: Mapping[str, Any]) -> Product | None:
+    """A TMF637 Product document as a product later orders can act on; None when it
+    lacks the id, offering or place such an order needs."""
+    offering = doc.get("productOffering")
+    place = doc.get("place")
+    party = doc.get("relatedParty")
+    if not (doc.get("id") and isinstance(offering, dict) and offering.get("id")
+            and isinstance(place, list) and place and isinstance(place[0], dict)):
+        return None
+    customer = party[0].get("id", "") if isinstance(party, list) and party \
+        and isinstance(party[0], dict) else ""
+    return Product(str(doc["id"]), str(offering["id"]), str(place[0].get("id", "")),
+                   str(customer), str(doc.get("status") or "active"),
+                   _characteristics(doc))
+
+
 def _items(doc: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     items = doc.get("productOrderItem")
     if not isinstance(items, list):
