@@ -30,6 +30,8 @@ class Kind(StrEnum):
     CANCEL = "cancel"  # POST cancelProductOrder
     HUB_ADD = "hub_add"  # POST hub
     HUB_REMOVE = "hub_remove"  # DELETE hub/{id}
+    FAULT_ADD = "fault_add"  # POST /omsim/faults
+    FAULT_END = "fault_end"  # DELETE /omsim/faults/{id}
 
 
 # What a POST that created something created: the collection an idempotent repeat of it

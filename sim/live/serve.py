@@ -157,7 +157,10 @@ def _serve(service: LiveService, name: str, host: str, port: int, speed: float, 
         print(f"omsim serve: scenario '{name}' at {speed:g}x on "
               f"http://{where}:{bound} (db {db}, {service.replayed_commands} logged "
               f"commands replayed in {service.replay_s:.1f} s)", flush=True)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        # The dashboard's event streams never end by themselves: on shutdown they are
+        # closed after a short grace instead of being waited for.
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                               timeout_graceful_shutdown=2))
 
         def stop_when_unhealthy() -> None:
             service.health.failed.wait()

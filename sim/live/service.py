@@ -50,6 +50,8 @@ from om.orders import TERMINAL
 from sim.live import orders as tmf_orders
 from sim.live.cancels import Cancellations
 from sim.live.clock import LiveClock
+from sim.live.faults import FaultTimeline
+from sim.live.figures import History, LiveFigures
 from sim.live.health import Health
 from sim.live.hub import MAX_LISTENERS, Hub, Listener
 from sim.live.idempotency import IdempotencyKeys
@@ -100,6 +102,8 @@ class LiveService:
     def _build(self, scenario: Scenario, speed: float, background_arrivals: bool,
                hub: Hub | None) -> None:
         self.health = Health()
+        self.speed = speed
+        self.scenario_name = scenario.name
         self.hub = hub or Hub()
         self.hub.on_failure = self.health.fail
         meta = self._meta(scenario, speed, background_arrivals)
@@ -114,7 +118,9 @@ class LiveService:
         self._handlers: dict[str, Callable[[str, dict[str, Any], Any], Outcome]] = {
             Kind.CREATE: self._create, Kind.PATCH: self._patch, Kind.DELETE: self._delete,
             Kind.CANCEL: self._cancel, Kind.HUB_ADD: self._hub_add,
-            Kind.HUB_REMOVE: self._hub_remove}
+            Kind.HUB_REMOVE: self._hub_remove,
+            Kind.FAULT_ADD: lambda target, body, prepared: self.faults.add(body),
+            Kind.FAULT_END: lambda target, body, prepared: self.faults.end(target)}
 
     def _load_log(self, committed_tick: int) -> None:
         """The command log, by tick, to replay up to the last committed tick."""
@@ -140,6 +146,9 @@ class LiveService:
             self.run.churn.stopped = not self.background_arrivals
         for listener_id, callback, query in self.store.hubs():
             self.hub.add(Listener(listener_id, callback, query))
+        # Faults on cue (POST /omsim/faults): with --southbound they act in the emulator.
+        self.faults = FaultTimeline(self.run, scenario.faults, scenario.seed,
+                                    over_the_wire=self.southbound is not None)
 
     def _build_state(self) -> None:
         """What the clock thread keeps about orders, cancellations and keys."""
@@ -158,6 +167,9 @@ class LiveService:
         self.failed_commands = 0
         self.fallout_by_cause: Counter[str] = Counter()  # ended orders by root cause
         self.tick = -1
+        # What the dashboard and /metrics show (counted during a replay too).
+        self.figures = LiveFigures(self.run, lambda order_id: self.orders.get(order_id))
+        self.history = History(self.figures)
 
     def _build_threads(self) -> None:
         """The clock and writer threads (not started) and the tick process."""
@@ -288,6 +300,7 @@ class LiveService:
                     self._go_live(began)
             else:
                 self._serve(tick)
+                self.history.maybe_sample(self.env.now)
             tick += 1
             yield self.env.timeout(self.tick_s)
         self._halt.succeed()

@@ -50,9 +50,16 @@ def inject_faults(env: simpy.Environment, faults: list[Any], network: Network,
                   emulated: EmulatedNetwork, rng: random.Random, source: str) -> None:
     """Check every fault against the network and start its process."""
     for n, fault in enumerate(faults):
-        target = _Target(network, emulated, rng, f"{source}: faults.{n}")
-        apply, undo = _BINDERS[type(fault)](fault, target)
+        apply, undo = bind_fault(fault, network, emulated, rng, f"{source}: faults.{n}")
         env.process(_window(env, fault, apply, undo))
+
+
+def bind_fault(fault: Any, network: Network, emulated: EmulatedNetwork, rng: random.Random,
+               where: str) -> tuple[Action, Action | None]:
+    """Check one fault against the network (a ScenarioError names ``where`` and the
+    field) and return what applies it and what undoes it (None: it stays). The live
+    service's faults on cue (``POST /omsim/faults``) are bound here too."""
+    return _BINDERS[type(fault)](fault, _Target(network, emulated, rng, where))
 
 
 def _window(env: simpy.Environment, fault: Any, apply: Action, undo: Action | None

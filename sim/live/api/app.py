@@ -12,7 +12,10 @@ a bug in the order manager: that request failed, the service goes on.
 One router per TMF resource: :mod:`~sim.live.api.product_order`,
 :mod:`~sim.live.api.cancel_product_order`, :mod:`~sim.live.api.hub`,
 :mod:`~sim.live.api.documents` (the read-only views) and :mod:`~sim.live.api.omsim`;
-authentication is middleware (:mod:`~sim.live.api.auth`). The OpenAPI document carries
+omsim's own: faults on cue (:mod:`~sim.live.api.faults`), the dashboard
+(:mod:`~sim.live.api.dashboard`) and ``/metrics`` (:mod:`~sim.live.api.metrics`), which
+the OpenAPI document (of the TMF API) leaves out; authentication is middleware
+(:mod:`~sim.live.api.auth`). The OpenAPI document carries
 the TMF definitions (:mod:`~sim.live.api.openapi`).
 """
 
@@ -25,9 +28,12 @@ from fastapi import FastAPI
 from sim.live.api import (
     auth,
     cancel_product_order,
+    dashboard,
     documents,
     errors,
+    faults,
     hub,
+    metrics,
     omsim,
     openapi,
     product_order,
@@ -44,8 +50,10 @@ def create_app(service: LiveService, settings: ApiSettings | None = None) -> Fas
     app = FastAPI(title="omsim live order management", version="4.0.0",
                   description="TMF622 product ordering over an emulated FTTH network")
     errors.install(app)
-    auth.install(app, gateway.settings.api_key)
-    for resource in (product_order, cancel_product_order, hub, documents, omsim):
+    metrics.install(app, gateway)  # the request timer, inside the key check
+    auth.install(app, gateway.settings.api_key, dashboard.login_page)
+    for resource in (product_order, cancel_product_order, hub, documents, omsim, faults,
+                     dashboard):
         app.include_router(resource.router(gateway))
     app.openapi = lambda: openapi.openapi(app)  # type: ignore[method-assign]
     return app
