@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import simpy
 from pydantic import TypeAdapter, ValidationError
@@ -76,11 +76,20 @@ def parse_fault(body: dict[str, Any]) -> FaultRequest:
         spec = _FAULT.validate_python(rest)
     except ValidationError as exc:
         error = exc.errors()[0]
+        if error["type"] == "union_tag_not_found":
+            raise FaultBodyError("kind", f"required: which fault "
+                                         f"({', '.join(fault_kinds())})") from None
         loc = [str(p) for p in error["loc"]]
-        if error["type"] not in ("union_tag_invalid", "union_tag_not_found") and loc:
+        if error["type"] != "union_tag_invalid":
             loc = loc[1:]  # the tag pydantic puts first
         raise FaultBodyError(".".join(loc) or "kind", error["msg"]) from None
     return FaultRequest(spec, *(window.get(k) for k in WINDOW))
+
+
+def fault_kinds() -> list[str]:
+    """Every ``kind`` of the scenario's fault vocabulary."""
+    models = get_args(get_args(Fault)[0])
+    return [get_args(m.model_fields["kind"].annotation)[0] for m in models]
 
 
 @dataclass

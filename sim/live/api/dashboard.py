@@ -21,7 +21,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
@@ -30,8 +30,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from sim.live.api.auth import COOKIE, cookie_token, key_matches
 from sim.live.api.errors import ApiError
 from sim.live.api.gateway import Gateway
+from sim.live.faults import fault_kinds
 from sim.live.figures import gauges
-from sim.scenario.faults import Fault
 from sim.units import DAY_S
 
 ASSETS = Path(__file__).resolve().parents[1] / "dashboard"
@@ -85,12 +85,6 @@ def vocabulary(gateway: Gateway) -> dict[str, Any]:
             "links": [[a, b] if a.startswith("EX") else [b, a] for a, b in links],
             "pools": [p.value for p in sorted(network.pools_by_kind(), key=str)],
             "regions": list(network.regions)}
-
-
-def fault_kinds() -> list[str]:
-    """Every ``kind`` of the scenario's fault vocabulary."""
-    models = get_args(get_args(Fault)[0])
-    return sorted(get_args(m.model_fields["kind"].annotation)[0] for m in models)
 
 
 def router(gateway: Gateway) -> APIRouter:
