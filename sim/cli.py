@@ -37,7 +37,8 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
     for add in (_run_parser, _sweep_parser, _check_parser, _baseline_parser, _report_parser,
                 _trace_parser, _impact_parser, _validate_parser, _serve_parser,
-                _emulate_parser, _drive_parser):
+                _emulate_parser, _drive_parser, _export_parser, _calibrate_parser,
+                _compare_parser):
         add(sub)
     return top
 
@@ -225,6 +226,46 @@ def _drive_parser(sub: Any) -> None:
                        "--check")
     drive.add_argument("--quiet", action="store_true", help="no progress or summary")
     drive.set_defaults(func=cmd_drive)
+
+
+def _export_parser(sub: Any) -> None:
+    export = sub.add_parser("export", help="a traced run's orders as TMF622 ProductOrder "
+                            "documents (JSON lines): an order history")
+    export.add_argument("report", type=Path, help="JSON report of 'omsim run --trace'")
+    export.add_argument("--orders", type=Path, required=True, metavar="FILE",
+                        help="write the orders here, one JSON document a line")
+    export.add_argument("--all", action="store_true", help="every order, not only those "
+                        "submitted after the warm-up")
+    export.set_defaults(func=cmd_export)
+
+
+def _calibrate_parser(sub: Any) -> None:
+    calibrate = sub.add_parser("calibrate", help="fit a scenario to an order history "
+                               "(intake and its profile, lead and install times, fallout)")
+    calibrate.add_argument("history", type=Path, help="orders as JSON lines (omsim export, "
+                           "a TMF622 GET) or a CSV of the documented columns")
+    calibrate.add_argument("--catalog", type=Path, required=True, help="the catalog the "
+                           "orders' offerings come from")
+    calibrate.add_argument("-o", "--out", type=Path, required=True, help="the scenario to "
+                           "write (YAML, a comment with estimate and interval per value)")
+    calibrate.add_argument("--base", type=Path, help="a scenario whose network, roster, "
+                           "elements and policies the twin keeps (default: the schema's)")
+    calibrate.add_argument("--name", help="the scenario's name (default: the file's stem)")
+    calibrate.add_argument("--level", type=float, default=0.95,
+                           help="confidence level of the intervals (default 0.95)")
+    calibrate.set_defaults(func=cmd_calibrate)
+
+
+def _compare_parser(sub: Any) -> None:
+    compare = sub.add_parser("compare", help="an order history beside a scenario's "
+                             "replications; exit 1 when an observed figure lies outside")
+    compare.add_argument("history", type=Path, help="as for 'omsim calibrate'")
+    compare.add_argument("scenario", type=Path)
+    compare.add_argument("--level", type=float, default=0.95, help="the probability that a "
+                         "scenario behaving like the history passes every figure (default "
+                         "0.95; Bonferroni over the figures)")
+    _replication_options(compare, default=10)
+    compare.set_defaults(func=cmd_compare)
 
 
 def _replication_options(p: argparse.ArgumentParser, default: int) -> None:
@@ -486,6 +527,54 @@ def cmd_drive(args: argparse.Namespace, console: Console) -> int:
     from sim.drive.command import run_command
 
     return run_command(args, console)
+
+def cmd_export(args: argparse.Namespace, console: Console) -> int:
+    from sim.files import check_output, read_json_object
+    from sim.history.export import write_orders
+
+    check_output(args.orders, "--orders")
+    report = read_json_object(args.report, "report")
+    count = write_orders(report, args.orders, str(args.report), everything=args.all)
+    console.print(f"{count:,} orders written to {args.orders}")
+    return 0
+
+
+def _check_level(level: float) -> None:
+    if not 0.5 <= level < 1.0:
+        raise UsageError(f"--level {level:g}: a confidence level from 0.5 to below 1, such "
+                         f"as 0.95")
+
+
+def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
+    from sim.files import check_output
+    from sim.history.calibrated import write_calibrated
+    from sim.report.history import print_calibration
+
+    _check_level(args.level)
+    check_output(args.out, "-o")
+    cal = write_calibrated(args.history, args.catalog, args.out, args.base, args.name,
+                           args.level)
+    print_calibration(cal, str(args.out), console)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    """Observed vs simulated; exit 1 when an observed figure lies outside."""
+    from sim.history.compare import compare
+    from sim.history.read import read_history
+    from sim.report.history import print_comparison
+    from sim.scenario.load import load_scenario
+
+    _check_level(args.level)
+    check_jobs(args.replications, args.workers, least=2,
+               why="the spread of the replications makes the intervals")
+    orders = read_history(args.history)
+    result = compare(orders, load_scenario(args.scenario), args.replications,
+                     workers=args.workers, family_level=args.level,
+                     executor=args.executor, scheduler=args.scheduler)
+    print_comparison(result, console)
+    return 1 if result.outside else 0
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
