@@ -106,7 +106,8 @@ class Sightings:
 
     notifications: int = 0
     duplicates: int = 0  # the same eventId again, or a state already notified
-    out_of_order: int = 0  # older than, or after the end of, what was applied
+    out_of_order: int = 0  # older than a notification already applied: the hub's order
+    late: int = 0  # older than what drive had read meanwhile (the POST's answer, a poll)
     unknown_order: int = 0  # about no order of this run
     malformed: int = 0
     event_time_off: int = 0  # eventTime outside [send, arrival]: the arrival dates it
@@ -183,7 +184,11 @@ class OrderBook:
             return
         at_s = self.clock.now_s() if at_s is None else at_s
         if self._stale(order, state, source, event_time):
-            self.sightings.out_of_order += source == NOTIFICATION
+            if source == NOTIFICATION:
+                if order.event_time:
+                    self.sightings.out_of_order += 1
+                else:
+                    self.sightings.late += 1
             return
         self._record(order, state, source, at_s, self._happened(order, event_time, at_s))
         if event_time:

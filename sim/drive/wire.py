@@ -5,7 +5,10 @@ saw each state change first, and how late the traffic itself went out.
 Milliseconds are wall time. A notification's ``lead_ms`` is how much earlier it showed
 a state change than polling did, for the changes both saw (negative: polling was
 first); ``delivery_ms`` is from the event's ``eventTime`` to its arrival (across two
-clocks when the target runs on another machine).
+clocks when the target runs on another machine). A notification ``out_of_order`` came
+after a newer one the hub had delivered; a ``late`` one after drive had read a newer
+state (the answer to the POST, a poll): the first is the hub's doing, the second only
+a slow delivery.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def wire_sections(book: OrderBook, stats: WireStats, speed: float,
         "notifications": {"received": sightings.notifications,
                           "duplicates": sightings.duplicates,
                           "out_of_order": sightings.out_of_order,
+                          "late": sightings.late,
                           "unknown_order": book.unclaimed(),
                           "malformed": sightings.malformed,
                           "event_time_off": sightings.event_time_off,

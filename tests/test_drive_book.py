@@ -1,0 +1,83 @@
+"""sim.drive.book: one place where every sighting of an order is judged, whichever source
+brought it (the answer to the POST, a notification, a poll)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from om import Action
+from sim.drive.book import OrderBook
+from sim.drive.clock import ScenarioClock
+from sim.traffic.requests import ItemRequest, OrderRequest
+
+REQUEST = OrderRequest("provide", (ItemRequest("1", Action.ADD, "Home", "A1"),), "C", "b2c",
+                       "Home")
+
+
+def envelope(order_id: str, state: str, at: float, event_id: str = "") -> dict:
+    when = datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
+    return {"eventId": event_id or f"{order_id}-{state}-{at}", "eventTime": when,
+            "event": {"productOrder": {"id": order_id, "state": state}}}
+
+
+def book_with_order(answer_state: str = "acknowledged"):
+    clock = ScenarioClock(1.0)
+    book = OrderBook(clock)
+    order = book.new(REQUEST, "k1", 0.0, 0.0)
+    book.acked(order, {"id": "PO-1", "state": answer_state})
+    return clock, book, order
+
+
+def test_a_notification_older_than_a_read_is_late_not_out_of_order():
+    """The POST was answered inProgress; the create event (acknowledged) comes after."""
+    clock, book, order = book_with_order("inProgress")
+    book.notified(envelope("PO-1", "acknowledged", clock._epoch), clock._epoch + 0.01)
+    assert (book.sightings.late, book.sightings.out_of_order) == (1, 0)
+    assert order.state == "inProgress"
+
+
+def test_a_notification_older_than_a_notification_is_out_of_order():
+    clock, book, order = book_with_order()
+    t = clock._epoch
+    book.notified(envelope("PO-1", "completed", t + 0.02), t + 0.03)
+    book.notified(envelope("PO-1", "inProgress", t + 0.01), t + 0.04)
+    assert (book.sightings.out_of_order, book.sightings.late) == (1, 0)
+    assert order.state == "completed" and book.open == {}
+
+
+def test_duplicates_by_event_id_and_by_state():
+    clock, book, _ = book_with_order()
+    t = clock._epoch
+    first = envelope("PO-1", "inProgress", t + 0.01, "e1")
+    book.notified(first, t + 0.02)
+    book.notified(first, t + 0.03)  # the same event again
+    book.notified(envelope("PO-1", "inProgress", t + 0.01, "e2"), t + 0.03)  # a new id
+    assert book.sightings.duplicates == 2 and book.sightings.notifications == 3
+
+
+def test_a_notification_before_the_answer_is_kept_until_the_answer_names_the_order():
+    clock = ScenarioClock(1.0)
+    book = OrderBook(clock)
+    order = book.new(REQUEST, "k1", 0.0, 0.0)
+    book.notified(envelope("PO-1", "inProgress", clock._epoch), clock._epoch)
+    assert book.unclaimed() == 1 and order.state == ""
+    book.acked(order, {"id": "PO-1", "state": "acknowledged"})
+    assert order.state == "inProgress" and book.unclaimed() == 0
+    assert order.seen["inProgress"].first == "notification"
+
+
+def test_an_answer_naming_another_orders_id_is_not_a_second_order():
+    """A target that ignored the Idempotency-Key answers a new order with an old id."""
+    clock, book, first = book_with_order()
+    second = book.new(REQUEST, "k2", 0.0, 0.0)
+    book.acked(second, {"id": "PO-1", "state": "acknowledged"})
+    assert book.duplicate_ids == 1 and second.id == "" and "PO-1" in second.answer
+    assert list(book.by_id) == ["PO-1"] and book.by_id["PO-1"] is first
+
+
+def test_an_implausible_event_time_is_replaced_by_the_arrival():
+    """An eventTime before the order was sent (another clock, a bad zone) dates nothing."""
+    clock, book, order = book_with_order()
+    book.notified(envelope("PO-1", "completed", clock._epoch - 3600), clock._epoch + 1)
+    assert book.sightings.event_time_off == 1
+    assert order.seen["completed"].happened_s >= 0.0
