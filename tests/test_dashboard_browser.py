@@ -1,0 +1,126 @@
+"""The live dashboard in a real browser: Debian's headless Chromium driven by
+playwright's Python API, against ``omsim serve --api-key`` in another process (one server
+for the module: a small network, background arrivals, at high speed).
+
+What a person relies on: the page asks for the key and then shows the run with no
+console error, every chart has data points, the simulated clock moves between two
+reads, and a fault injected from the page's controls is in the fault list and then in
+the fallout by cause. With ``CI=true`` these tests must run: a missing browser fails
+them instead of skipping them (``.ci/run`` installs chromium).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.livetools import Server, live_scenario, wait_for, write_scenario
+
+KEY = "dashboard-key-16"
+CHARTS = ("chart-throughput", "chart-states", "chart-cause", "chart-layer", "chart-cycle",
+          "chart-pools", "chart-work")
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+
+
+def _playwright() -> Any:
+    """playwright's sync API, or a skip (a failure under CI=true) saying what is missing."""
+    problem = ""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        problem = "playwright is not installed (pip install -e '.[dev]')"
+    if not problem and not CHROMIUM.exists():
+        problem = "Debian's chromium is not installed (apt-get install -y chromium)"
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and the browser tests cannot run: {problem}")
+        pytest.skip(problem)
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    directory = tmp_path_factory.mktemp("dashboard")
+    raw = live_scenario(arrivals=[{"offering": "SuperFibre 200 Home", "rate_per_day": 100},
+                                  {"offering": "Business Fibre 1G", "rate_per_day": 10}])
+    live = Server(write_scenario(directory, raw), directory / "ui.sqlite", 20_000,
+                  "--api-key", KEY, "--background-arrivals")
+    try:
+        wait_for(lambda: _up(live), 60, f"the server to answer ({live.log})")
+        yield live
+    finally:
+        live.stop()
+
+
+def _up(live: Server) -> bool:
+    if live.process.poll() is not None:
+        raise AssertionError(f"server exited: {live.log.read_text()}")
+    try:
+        return httpx.get(f"{live.url}/omsim/status", headers={"X-API-Key": KEY},
+                         timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def page(server: Server) -> Iterator[Any]:
+    """The dashboard, logged in with the key, with its console errors in ``.errors``."""
+    with _playwright()() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM))
+        tab = browser.new_page(viewport={"width": 1400, "height": 1600})
+        login = tab.goto(f"{server.url}/")
+        assert login is not None and login.status == 401  # the key is asked for first
+        tab.errors = []  # from here on (Chromium logs the login page's 401 as one)
+        tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+        tab.fill("#api-key", KEY)
+        tab.click("#login")
+        tab.wait_for_selector("#fault-kind option", state="attached")
+        yield tab
+        browser.close()
+
+
+def _points(page: Any) -> dict[str, int]:
+    return {c: int(page.get_attribute(f"#{c}", "data-points") or 0) for c in CHARTS}
+
+
+def test_the_page_shows_the_run_live(page: Any) -> None:
+    """Charts fill, the clock moves between two reads, the console stays clean."""
+    wait_for(lambda: min(_points(page).values()) >= 2, 20, "two points on every chart")
+    for chart in CHARTS:
+        assert int(page.get_attribute(f"#{chart}", "data-series")) >= 1, chart
+        assert page.locator(f"#{chart} canvas").count() == 1, chart
+    first = float(page.get_attribute("#clock", "data-seconds"))
+    second = wait_for(lambda: (t := float(page.get_attribute("#clock", "data-seconds")))
+                      > first and t, 10, "the clock to move")
+    assert second > first
+    assert int(page.inner_text("#card-submitted")) > 0
+    assert page.inner_text("#health") == "healthy"
+    assert page.errors == []
+
+
+def test_a_fault_injected_from_the_page_is_listed_and_causes_fallout(page: Any) -> None:
+    """A BNG outage from the controls: in the fault list at once (active), then its
+    orders in the fallout by cause (table and chart), and no console error."""
+    page.select_option("#fault-kind", "element_outage")
+    page.select_option("select[name=element]", "bng:BNG01")
+    page.fill("#fault-hours", "24")
+    page.click("#fault-inject")
+    message = wait_for(lambda: (t := page.inner_text("#fault-message")) and t, 10,
+                       "the injection's answer")
+    assert message.startswith("injected FLT-"), message
+    fault_id = message.split()[1].rstrip(":")
+    row = page.locator(f"#fault-list tr[data-id='{fault_id}']")
+    assert row.count() == 1 and "element_outage bng:BNG01" in row.inner_text()
+    assert row.get_attribute("class") == "active"
+    wait_for(lambda: "element_unreachable" in page.inner_text("#fallout-causes"), 30,
+             "element_unreachable in the fallout by cause")
+    wait_for(lambda: "element_unreachable" in page.inner_text("#chart-cause"), 10,
+             "element_unreachable on the fallout-by-cause chart")
+    assert page.errors == []
