@@ -49,7 +49,8 @@ def _run_parser(sub: Any) -> None:
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument("--out", type=Path, help="write the JSON report here "
                      "(default: reports/<scenario>-seed<N>.json)")
-    run.add_argument("--quiet", action="store_true", help="no summary on the terminal")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or summary on "
+                     "the terminal")
     run.add_argument("--trace", action="store_true", help="record every order's tree and "
                      "state history ('trace') and the product inventory ('inventory') in "
                      "the report, for 'omsim trace' and 'omsim impact'")
@@ -339,6 +340,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     """One replication and its report, or (``--replications N``, ``--out-dir``) several
     and their summary."""
     from sim.files import check_output, default_report_path, write_text
+    from sim.report.progress import simulated_days
     from sim.report.terminal import print_summary
     from sim.run.harness import run_scenario
     from sim.scenario.load import check_seed, load_scenario
@@ -350,8 +352,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario)
     seed = scenario.seed if args.seed is None else args.seed
     out = check_output(args.out or default_report_path(scenario.name, seed), "--out")
-    with Console(stderr=True, quiet=args.quiet).status(f"running {scenario.name}"):
-        report = run_scenario(scenario, seed=seed, trace=args.trace)
+    with simulated_days(f"running {scenario.name}", args.quiet) as progress:
+        report = run_scenario(scenario, seed=seed, trace=args.trace, progress=progress)
     write_text(out, json.dumps(report.data, indent=2) + "\n", "--out")
     if not args.quiet:
         print_summary(report.data, console)
