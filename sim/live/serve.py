@@ -1,5 +1,6 @@
-"""``omsim serve``: check its inputs, take the database, bind the port, replay the log,
-then answer HTTP until interrupted or until the service can no longer take writes.
+"""``omsim serve``: check its inputs, take the database, bind the port, replay the log
+(with a progress bar of simulated days on a terminal's stderr), then answer HTTP until
+interrupted or until the service can no longer take writes.
 
 Whatever is wrong with the input is found before the server says it is serving, and is
 one error (:class:`ServeError` names the parameter): a value out of range, a database
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from om import OmsimError
 from sim.live.service import MAX_SPEED, LiveService
+from sim.report.progress import simulated_days
 
 if TYPE_CHECKING:
     from sim.southbound import Link
@@ -148,7 +150,8 @@ def _serve(service: LiveService, name: str, host: str, port: int, speed: float, 
         service.stop()
         raise
     try:
-        service.start()
+        with simulated_days(f"replaying {db.name}", quiet=not service.replaying) as progress:
+            service.start(progress=progress)
         settings = ApiSettings(api_key=api_key, max_items=max_items,
                                allow_remote_callbacks=allow_remote_callbacks)
         app = create_app(service, settings)

@@ -203,12 +203,22 @@ class LiveService:
         return meta
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self, timeout_s: float = 300.0) -> None:
-        """Start the threads; return once any replay is done and the clock is live."""
+    def start(self, timeout_s: float = 300.0,
+              progress: Callable[[float, float, int], None] | None = None) -> None:
+        """Start the threads; return once any replay is done and the clock is live.
+        ``progress`` hears how far a replay is, a few times a second: (simulated seconds
+        replayed, simulated seconds to replay, orders so far)."""
         self._writer.start()
         self._thread.start()
-        if not self._ready.wait(timeout_s):
-            raise LiveError(f"replay of the command log took over {timeout_s:g} s")
+        deadline = time.monotonic() + timeout_s
+        total_s = self._replay_to * self.tick_s
+        while not self._ready.wait(0.1):
+            if time.monotonic() >= deadline:
+                raise LiveError(f"replay of the command log took over {timeout_s:g} s")
+            if progress is not None and self.replaying:
+                progress(min(self.env.now, total_s), total_s, self.figures.submitted)
+        if progress is not None and total_s > 0:
+            progress(total_s, total_s, self.figures.submitted)
         if self._start_error is not None:
             raise self._start_error
         if self.health.problem is not None:
