@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -163,7 +162,6 @@ def in_process(bodies: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
 def test_orders_over_the_wire_match_the_datastore_and_the_in_process_fallout(tmp_path):
     """(a) completed orders leave exactly their inventory in the emulator, (b) the fault
     gives the same fallout, order for order, as in process."""
-    began = time.monotonic()
     scenario = scenario_from_dict(scenario_dict(), "wire.yaml", REPO)
     by_bng = addresses_by_bng(generate_network(scenario.network, scenario.seed,
                                                scenario.workforce))
@@ -205,7 +203,6 @@ def test_orders_over_the_wire_match_the_datastore_and_the_in_process_fallout(tmp
     assert [state for state, _ in local] == [d["state"] for d in docs]
     assert Counter(cause for _, cause in local if cause) == wire
     assert status["southbound"]["refusedByCause"].keys() == {"resource_exhausted"}
-    assert time.monotonic() - began < 60, "the two-process test is meant to be quick"
 
 
 @pytest.mark.parametrize("option, value, says", [
