@@ -275,7 +275,9 @@ def _replication_options(p: argparse.ArgumentParser, default: int) -> None:
     p.add_argument("--workers", type=int, help="local processes (default: one per CPU)")
     p.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local processes, or a dask.distributed cluster")
-    p.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                   "(without it, --executor dask starts a local cluster of --workers "
+                   "processes and prints its dashboard link)")
 
 
 def main(argv: list[str] | None = None) -> int:

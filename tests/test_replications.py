@@ -77,12 +77,26 @@ def test_dask_executor_gives_the_same_numbers(small_scenario):
     assert without_wall_time(on_dask.reports) == without_wall_time(local.reports)
 
 
-def test_dask_without_a_scheduler_is_a_clear_error(small_scenario):
-    """The dask executor without a scheduler address says what is missing."""
-    from om import OmsimError
+def test_dask_without_a_scheduler_starts_a_local_cluster(small_scenario):
+    """No --scheduler: a local dask cluster runs the jobs, says where its dashboard is
+    (a page that answers while it runs), and gives the local numbers (issue 16)."""
+    pytest.importorskip("distributed")
+    import httpx
 
-    with pytest.raises(OmsimError, match="needs a scheduler: .* tcp://HOST:PORT"):
-        replicate(small_scenario, 2, executor="dask")
+    from sim.experiments.executors import DaskCluster, Job, run_jobs
+
+    links: list[str] = []
+
+    def announce(text: str) -> None:
+        links.append(text.split("dashboard ")[1].split()[0])
+        assert httpx.get(links[0], timeout=10).status_code == 200
+
+    jobs = [Job(small_scenario, small_scenario.seed, r) for r in range(2)]
+    on_dask = run_jobs(jobs, executor=DaskCluster(None, workers=1, announce=announce,
+                                                  processes=False))
+    assert links and links[0].startswith("http://127.0.0.1:")
+    local = replicate(small_scenario, 2, workers=1)
+    assert without_wall_time(on_dask) == without_wall_time(local.reports)
 
 
 def test_set_values_parse_as_yaml_scalars():

@@ -1,12 +1,16 @@
 """Where replications run: one job per replication, on a :class:`Runner` with one
 ``map`` each: in this process, in local processes (``concurrent.futures``) or on a
-dask.distributed cluster. Every runner yields each report with its job's index, and
+dask.distributed cluster (a given scheduler's, or a local one started for the jobs, whose
+dashboard link is printed). Every runner yields each report with its job's index, and
 :func:`run_jobs` puts them back in job order, so results never depend on the runner.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -69,43 +73,66 @@ class ProcessPool:
                 yield futures[future], future.result()
 
 
+def _to_stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 class DaskCluster:
     """Submits the jobs to the dask.distributed scheduler at ``scheduler``
-    (``tcp://host:port``)."""
+    (``tcp://host:port``), or, without one, to a local cluster of ``workers`` processes
+    started for them and closed after; ``announce`` is told its dashboard link (stderr
+    by default)."""
 
-    def __init__(self, scheduler: str | None) -> None:
-        if not scheduler:
-            raise OmsimError("executor 'dask' needs a scheduler: the address of a running "
-                             "dask.distributed scheduler, tcp://HOST:PORT")
+    def __init__(self, scheduler: str | None, workers: int = 1,
+                 announce: Callable[[str], None] = _to_stderr, processes: bool = True
+                 ) -> None:
         self.scheduler = scheduler
+        self.workers = workers
+        self.announce = announce
+        self.processes = processes  # False: worker threads in this process (tests)
 
     def map(self, fn: Callable[[Job], dict[str, Any]], jobs: Sequence[Job]
             ) -> Iterator[tuple[int, dict[str, Any]]]:
-        from distributed import Client
         from distributed import as_completed as dask_completed
 
-        try:
-            client = Client(self.scheduler, timeout="10s")
-        except OSError as exc:
-            raise OmsimError(f"dask scheduler {self.scheduler}: cannot reach it "
-                             f"({exc})") from None
-        with client:
+        with contextlib.ExitStack() as stack:
+            client = stack.enter_context(self._client(stack))
             # pure=False: identical jobs are still separate replications to dask.
             futures = client.map(fn, list(jobs), pure=False)
             index = {f.key: i for i, f in enumerate(futures)}
             for future in dask_completed(futures):
                 yield index[future.key], future.result()
 
+    def _client(self, stack: contextlib.ExitStack) -> Any:
+        from distributed import Client, LocalCluster
+
+        if self.scheduler:
+            try:
+                return Client(self.scheduler, timeout="10s")
+            except OSError as exc:
+                raise OmsimError(f"dask scheduler {self.scheduler}: cannot reach it "
+                                 f"({exc})") from None
+        cluster = stack.enter_context(LocalCluster(
+            n_workers=self.workers, threads_per_worker=1, processes=self.processes,
+            host="127.0.0.1", protocol="tcp://",
+            dashboard_address="127.0.0.1:0"))
+        plots = "" if importlib.util.find_spec("bokeh") else " (pip install bokeh for its plots)"
+        self.announce(f"dask: a local cluster of {self.workers} worker"
+                      f"{'s' if self.workers != 1 else ''} at {cluster.scheduler_address}; "
+                      f"dashboard {cluster.dashboard_link}{plots}")
+        return Client(cluster)
+
 
 def runner_for(executor: Executor, workers: int | None, scheduler: str | None,
                jobs: int) -> Runner:
     """The runner an executor name asks for: local processes (default: one per CPU, at
-    most one per job; one runs in this process) or a dask cluster."""
+    most one per job; one runs in this process) or a dask cluster (without a scheduler,
+    a local one of as many processes)."""
+    count = min(workers or os.cpu_count() or 1, jobs) or 1
     if executor == "dask":
-        return DaskCluster(scheduler)
+        return DaskCluster(scheduler, count)
     if executor == "local":
-        workers = min(workers or os.cpu_count() or 1, jobs) or 1
-        return InProcess() if workers == 1 else ProcessPool(workers)
+        return InProcess() if count == 1 else ProcessPool(count)
     raise OmsimError(f"executor: '{executor}' is not one of local, dask")
 
 
