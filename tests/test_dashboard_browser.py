@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
+from sim.cli import main
+from tests.conftest import small_dict
 from tests.livetools import Server, live_scenario, wait_for, write_scenario
 
 KEY = "dashboard-key-16"
@@ -69,21 +71,34 @@ def _up(live: Server) -> bool:
 
 
 @pytest.fixture(scope="module")
-def page(server: Server) -> Iterator[Any]:
-    """The dashboard, logged in with the key, with its console errors in ``.errors``."""
+def browser() -> Iterator[Any]:
     with _playwright()() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM))
-        tab = browser.new_page(viewport={"width": 1400, "height": 1600})
-        login = tab.goto(f"{server.url}/")
-        assert login is not None and login.status == 401  # the key is asked for first
-        tab.errors = []  # from here on (Chromium logs the login page's 401 as one)
-        tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: tab.errors.append(str(e)))
-        tab.fill("#api-key", KEY)
-        tab.click("#login")
-        tab.wait_for_selector("#fault-kind option", state="attached")
-        yield tab
-        browser.close()
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()
+
+
+def _tab(browser: Any) -> Any:
+    """A new page whose console errors (and uncaught exceptions) land in ``.errors``."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 1600})
+    tab.errors = []
+    tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+    return tab
+
+
+@pytest.fixture(scope="module")
+def page(server: Server, browser: Any) -> Iterator[Any]:
+    """The dashboard, logged in with the key, with its console errors in ``.errors``."""
+    tab = _tab(browser)
+    login = tab.goto(f"{server.url}/")
+    assert login is not None and login.status == 401  # the key is asked for first
+    tab.errors.clear()  # from here on (Chromium logs the login page's 401 as one)
+    tab.fill("#api-key", KEY)
+    tab.click("#login")
+    tab.wait_for_selector("#fault-kind option", state="attached")
+    yield tab
+    tab.close()
 
 
 def _points(page: Any) -> dict[str, int]:
@@ -117,10 +132,41 @@ def test_a_fault_injected_from_the_page_is_listed_and_causes_fallout(page: Any) 
     assert message.startswith("injected FLT-"), message
     fault_id = message.split()[1].rstrip(":")
     row = page.locator(f"#fault-list tr[data-id='{fault_id}']")
-    assert row.count() == 1 and "element_outage bng:BNG01" in row.inner_text()
+    wait_for(lambda: row.count() == 1, 5, "the fault in the list")
+    assert "element_outage bng:BNG01" in row.inner_text()
     assert row.get_attribute("class") == "active"
     wait_for(lambda: "element_unreachable" in page.inner_text("#fallout-causes"), 30,
              "element_unreachable in the fallout by cause")
     wait_for(lambda: "element_unreachable" in page.inner_text("#chart-cause"), 10,
              "element_unreachable on the fallout-by-cause chart")
     assert page.errors == []
+
+
+def test_the_html_report_hides_zero_metrics_until_show_all(browser: Any, tmp_path: Path,
+                                                           write_yaml: Any) -> None:
+    """omsim report in the browser: every plot drawn, the summary grouped by section,
+    metrics zero in every replication hidden until "show all" is ticked, no console
+    error."""
+    scenario = write_yaml("small.yaml", small_dict(duration_days=3))
+    run_dir, html = tmp_path / "run", tmp_path / "report.html"
+    assert main(["run", str(scenario), "--replications", "2", "--workers", "1", "--quiet",
+                 "--out-dir", str(run_dir)]) == 0
+    assert main(["report", str(run_dir), "-o", str(html)]) == 0
+    tab = _tab(browser)
+    tab.goto(html.as_uri())
+    widths = tab.eval_on_selector_all("img", "images => images.map(i => i.naturalWidth)")
+    assert len(widths) == 6 and min(widths) > 0
+    sections = tab.locator("tr.section:visible th").all_inner_texts()
+    assert sections[0] == "orders" and {"fallout", "cycle_time_hours"} <= set(sections)
+    assert len(sections) == len(set(sections))  # one group per section
+    rows = "#summary tr:not(.section)"
+    shown, every = tab.locator(f"{rows}:visible").count(), tab.locator(rows).count()
+    zero = every - shown
+    assert zero > 0 and shown > 0
+    assert tab.locator("#summary tbody.zero td:first-child").first.is_hidden()
+    assert f"({zero} zero in every replication are hidden)" in tab.inner_text(".toggle")
+    tab.check("#show-all")
+    assert tab.locator(f"{rows}:visible").count() == every
+    tab.uncheck("#show-all")
+    assert tab.locator(f"{rows}:visible").count() == shown
+    assert tab.errors == []

@@ -4,7 +4,10 @@ that people can open from a CI artefact or mail to a colleague.
 It reads what ``omsim run --out-dir`` writes: ``summary.json`` and one JSON report per
 replication. Plots average the per-day series over the replications and pool the cycle
 time histograms; the table gives every metric's mean and 95 % confidence interval
-(Wilson's for proportions, so that none leaves [0, 1]).
+(Wilson's for proportions, so that none leaves [0, 1]), grouped by section (``orders``,
+``fallout``, ...), the headline figures first. Metrics that are zero in every replication
+are hidden until the reader ticks "show all" (a few lines of inline script: the page
+stays one file).
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ def write_report(run_dir: Path, out: Path) -> Path:
 
 def render(meta: dict[str, Any], reports: Sequence[Report]) -> str:
     """The whole page as a string."""
-    summary = Summary.of(metric_values(reports))
+    values = metric_values(reports)
+    summary = Summary.of(values)
     figures = [
         ("Fallout by cause", "Orders of the measured cohort by root cause: mean and 95 % CI "
          "over replications.", _bars(summary, "fallout.by_cause", "orders")),
@@ -72,7 +76,7 @@ def render(meta: dict[str, Any], reports: Sequence[Report]) -> str:
                     f"<img alt='{html.escape(heading)}' src='data:image/png;base64,{png}'>"
                     f"<figcaption>{html.escape(caption)}</figcaption></figure>")
     body.append("<h2>Summary (mean and 95 % confidence interval over replications)</h2>")
-    body.append(_table(summary))
+    body.append(_table(summary, {p for p, v in values.items() if not any(v)}))
     return _PAGE.format(title=title, body="\n".join(body))
 
 
@@ -213,27 +217,57 @@ def _backlogs(reports: Sequence[Report]) -> str:
 
 # -- the table -------------------------------------------------------------------------------
 
-def _table(summary: Summary) -> str:
-    rows = ["<table><thead><tr><th>metric</th><th>mean</th><th>sd</th>"
-            "<th>95 % CI</th><th>n</th></tr></thead><tbody>"]
+def _sections(paths: list[str]) -> dict[str, list[str]]:
+    """Metric paths by section (their first part): the headline figures' sections first,
+    as on the terminal, and the headline figures first within theirs; then by path."""
+    first = [m for m in HEADLINE_METRICS if m in paths]
+    sections: dict[str, list[str]] = {}
+    for path in first + sorted(set(paths) - set(first)):
+        sections.setdefault(path.split(".")[0], []).append(path)
+    return sections
+
+
+def _row(path: str, e: Any) -> str:
+    mark = "<sup>W</sup>" if e.interval == "wilson" else ""
+    return (f"<tr><td>{html.escape(path)}</td><td>{e.mean:,.4g}</td>"
+            f"<td>{e.sd:,.3g}</td><td>{e.low:,.4g} &ndash; {e.high:,.4g}{mark}</td>"
+            f"<td>{e.n}</td></tr>")
+
+
+def _table(summary: Summary, zero: set[str]) -> str:
+    """The summary table, one group of rows per section; ``zero``: the metrics that are
+    zero in every replication, in groups of their own that "show all" reveals."""
     flat = summary.flat()
-    # The headline figures first, as on the terminal; then everything else by path.
-    first = [m for m in HEADLINE_METRICS if m in flat]
-    for path in first + sorted(set(flat) - set(first)):
-        e = flat[path]
-        mark = "<sup>W</sup>" if e.interval == "wilson" else ""
-        rows.append(f"<tr><td>{html.escape(path)}</td><td>{e.mean:,.4g}</td>"
-                    f"<td>{e.sd:,.3g}</td><td>{e.low:,.4g} &ndash; {e.high:,.4g}{mark}</td>"
-                    f"<td>{e.n}</td></tr>")
-    rows.append("</tbody></table>")
+    hidden = len(zero & set(flat))
+    rows = [f"<p class='toggle'><label><input type='checkbox' id='show-all'> show all "
+            f"{len(flat)} metrics ({hidden} zero in every replication are hidden)"
+            f"</label></p>",
+            "<table id='summary' class='hide-zero'><thead><tr><th>metric</th><th>mean</th>"
+            "<th>sd</th><th>95 % CI</th><th>n</th></tr></thead>"]
+    for section, paths in _sections(list(flat)).items():
+        shown = [p for p in paths if p not in zero]
+        rows.append(f"<tbody class='section{'' if shown else ' zero'}'><tr class='section'>"
+                    f"<th colspan='5'>{html.escape(section)}</th></tr></tbody>")
+        rows.append("<tbody>" + "".join(_row(p, flat[p]) for p in shown) + "</tbody>")
+        rows.append("<tbody class='zero'>" + "".join(_row(p, flat[p]) for p in paths
+                                                      if p in zero) + "</tbody>")
+    rows.append("</table>")
+    rows.append(_TOGGLE)
     rows.append("<p class='facts'>95 % CI: Student's t over the replications; "
                 "<sup>W</sup>: a proportion, with a Wilson score interval (inside [0, 1]) "
                 "for the effective number of trials the replications' spread implies.</p>")
     return "\n".join(rows)
 
 
+_TOGGLE = """<script>
+document.getElementById("show-all").addEventListener("change", (event) => {
+  document.getElementById("summary").classList.toggle("hide-zero", !event.target.checked);
+});
+</script>"""
+
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="icon" href="data:,">
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
        padding: 0 1rem; color: #222; }}
@@ -243,6 +277,9 @@ figure {{ margin: 0; }} img {{ max-width: 100%; }} figcaption {{ color: #555; }}
 table {{ border-collapse: collapse; font-size: 0.9rem; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: right; }}
 td:first-child, th:first-child {{ text-align: left; font-family: monospace; }}
+tr.section th {{ text-align: left; font-family: system-ui, sans-serif; padding-top: 0.8rem;
+                background: #f3f3f3; }}
+table.hide-zero tbody.zero {{ display: none; }}
 </style></head>
 <body>
 {body}

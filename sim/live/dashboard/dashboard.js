@@ -227,8 +227,8 @@
     event.preventDefault();
     try {
       const fault = await send("POST", "/omsim/faults", faultBody());
-      say(`injected ${fault.id}: ${fault.label}`, false);
       await refresh();
+      say(`injected ${fault.id}: ${fault.label}`, false);
     } catch (e) {
       say(e.message, true);
     }
@@ -237,8 +237,8 @@
   async function endFault(id) {
     try {
       const fault = await send("DELETE", `/omsim/faults/${encodeURIComponent(id)}`);
-      say(`${fault.id} ended`, false);
       await refresh();
+      say(`${fault.id} ended`, false);
     } catch (e) {
       say(e.message, true);
     }
