@@ -4,6 +4,7 @@ and which needs the API key like every other path."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from sim.live.api.app import ApiSettings, create_app
+from tests.conftest import REPO
 from tests.livetools import PO, all_orders, b2c_order, started, wait_for
 
 ORDERS = 24  # a bounded load: some at unserviceable addresses, so that some fail
@@ -66,10 +68,20 @@ def test_metrics_counters_match_the_api_after_a_bounded_load(tmp_path: Path) -> 
     assert posts[(("method", "POST"), ("route", f"{PO}/productOrder"))] == ORDERS
 
 
-def test_metrics_need_the_api_key(tmp_path: Path) -> None:
+def test_metrics_need_the_api_key_and_serve_what_grafana_asks_for(tmp_path: Path) -> None:
+    """401 without the key; with it as Prometheus sends it (Bearer), every series the
+    shipped Grafana dashboard queries is there (the dashboard cannot rot unnoticed)."""
     with started(tmp_path / "k.sqlite") as service, \
             TestClient(create_app(service, ApiSettings(api_key="s3cret-key"))) as client:
         refused = client.get("/metrics")
+        client.get("/omsim/status", headers={"X-API-Key": "s3cret-key"})  # one timed request
         bearer = client.get("/metrics", headers={"Authorization": "Bearer s3cret-key"})
     assert refused.status_code == 401 and refused.json()["@type"] == "Error"
-    assert bearer.status_code == 200 and "omsim_orders_submitted_total" in bearer.text
+    assert bearer.status_code == 200
+    _samples(bearer.text)  # parses
+    typed = {re.sub(r"_total$", "", name)  # every family, with or without samples
+             for name in re.findall(r"^# TYPE (\S+)", bearer.text, re.M)}
+    queried = {re.sub(r"_(total|bucket)$", "", name) for name in re.findall(
+        r"omsim_[a-z_]+", (REPO / "grafana" / "omsim-dashboard.json").read_text())}
+    queried -= {"omsim_live"}  # its uid
+    assert len(queried) >= 15 and queried <= typed, queried - typed
