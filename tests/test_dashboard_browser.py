@@ -116,6 +116,9 @@ def test_the_page_shows_the_run_live(page: Any) -> None:
                       > first and t, 10, "the clock to move")
     assert second > first
     assert int(page.inner_text("#card-submitted")) > 0
+    # The controls open on the first kind, with its own fields.
+    assert page.input_value("#fault-kind") == "element_outage"
+    assert page.locator("#fault-fields select[name=element]").count() == 1
     assert page.inner_text("#health") == "healthy"
     assert page.errors == []
 

@@ -144,16 +144,16 @@
   }
 
   // -- fault controls ------------------------------------------------------------------
+  function fillOptions(s, options) {
+    s.replaceChildren(...options.map(([value, text]) => new Option(text, value)));
+    s.selectedIndex = 0;
+    return s;
+  }
+
   function select(name, options) {
     const s = document.createElement("select");
     s.name = name;
-    for (const [value, text] of options) {
-      const o = document.createElement("option");
-      o.value = value;
-      o.textContent = text;
-      s.appendChild(o);
-    }
-    return s;
+    return fillOptions(s, options);
   }
 
   function input(name, value, step) {
@@ -248,7 +248,7 @@
     const response = await fetch("/omsim/ui/vocabulary", { credentials: "same-origin" });
     vocabulary = await response.json();
     const kind = $("fault-kind");
-    kind.replaceChildren(...select("kind", vocabulary.faultKinds.map((k) => [k, k])).children);
+    fillOptions(kind, vocabulary.faultKinds.map((k) => [k, k]));
     kind.addEventListener("change", showFields);
     showFields();
     $("fault-form").addEventListener("submit", inject);
