@@ -3,13 +3,18 @@ any TMF622 v4 order manager, and every order followed to its end from outside (h
 notifications and polling), reported in ``omsim run``'s shape so that the same
 thresholds, baselines and JUnit gate judge it.
 
-Rooms: :mod:`~sim.drive.driver` (the library entry, :func:`drive`), :mod:`~sim.drive.session`
-(one replication), :mod:`~sim.drive.channel` (requests onto the wire),
-:mod:`~sim.drive.book` (what was seen of each order), :mod:`~sim.drive.products`
-(products learnt), :mod:`~sim.drive.poller`, :mod:`~sim.drive.listener`,
-:mod:`~sim.drive.target` (the HTTP client and its retries), :mod:`~sim.drive.preflight`,
+Rooms: :mod:`~sim.drive.driver` (the library entry, :func:`drive`), :mod:`~sim.drive.plan`
+(everything checked before any traffic, the replications and their gate),
+:mod:`~sim.drive.command` (the command line's work), :mod:`~sim.drive.session` (one
+replication), :mod:`~sim.drive.channel` (requests onto the wire), :mod:`~sim.drive.book`
+(what was seen of each order), :mod:`~sim.drive.products` (products learnt),
+:mod:`~sim.drive.poller`, :mod:`~sim.drive.listener`, :mod:`~sim.drive.target` (the HTTP
+client and its retries), :mod:`~sim.drive.preflight`, :mod:`~sim.drive.addresses`,
 :mod:`~sim.drive.bodies` (TMF622 bodies, shared with the Locust users),
-:mod:`~sim.drive.report` and :mod:`~sim.drive.wire` (the report).
+:mod:`~sim.drive.report`, :mod:`~sim.drive.causes` and :mod:`~sim.drive.wire` (the report)
+and :mod:`~sim.drive.summary` (on the terminal). The traffic itself is
+:mod:`sim.traffic`'s, the statistics :mod:`sim.stats`' and the gate
+:mod:`sim.experiments`'.
 
 Errors::
 
