@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import math
+import signal
 import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,12 +139,37 @@ def _southbound(scenario: Any, link: Link, cleanup: contextlib.ExitStack) -> Any
     return lambda env, network, scen: WireSouthbound(env, network, scen, link, wire)
 
 
+def _uvicorn_server() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn, whose SIGINT and SIGTERM stop it and are then forgotten: uvicorn
+        raises them again once it has stopped, which killed the process before the
+        service could stop (exit 143 instead of 0)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            before = {sig: signal.signal(sig, self.handle_exit)
+                      for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in before.items():
+                    signal.signal(sig, handler)
+    return Server
+
+
 def _serve(service: LiveService, name: str, host: str, port: int, speed: float, db: Path,
            api_key: str | None, max_items: int, allow_remote_callbacks: bool) -> int:
     import uvicorn
 
     from sim.live.api.app import ApiSettings, create_app
     from sim.run.collector import collector_for_simulation
+
+    _Server = _uvicorn_server()  # noqa: N806 - a class
 
     try:
         sock = bind(host, port)
@@ -162,8 +189,8 @@ def _serve(service: LiveService, name: str, host: str, port: int, speed: float, 
               f"commands replayed in {service.replay_s:.1f} s)", flush=True)
         # The dashboard's event streams never end by themselves: on shutdown they are
         # closed after a short grace instead of being waited for.
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                               timeout_graceful_shutdown=2))
+        server = _Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                        timeout_graceful_shutdown=2))
 
         def stop_when_unhealthy() -> None:
             service.health.failed.wait()
