@@ -150,7 +150,7 @@ def run_engine(scenario: Scenario, replication: int = 0) -> EngineRun:
     """One replication of ``scenario``, timed per phase (build, simulate, report), the
     way :func:`sim.run.harness.run_scenario` runs it."""
     t0 = clock()
-    run = build_run(scenario, replication=replication)
+    run = build_run(scenario, replication=replication, keep_ended=False)
     t1 = clock()
     with collector_for_simulation(bounded=True):  # as run_scenario does
         run.env.run(until=scenario.duration_days * DAY_S)

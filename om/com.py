@@ -53,6 +53,7 @@ from om.orders import (
     ServiceOrderItem,
     State,
     final_state,
+    prune,
 )
 from om.som import Som
 from om.transitions import cancel, move
@@ -74,9 +75,12 @@ class Com:
         self.bus = bus
         self.order_ids = IdSource("PO")
         self.on_item_failure = "partial"  # or "fail_order": see OrderManager
+        # Whether an ended order is pruned (om.orders.prune) so that it leaves memory at
+        # once: for a run where nothing reads ended orders (a batch run without a trace).
+        self.prune_ended = False
         self.approvers: ApproverPool | None = None  # None: matching orders pass at once
-        self.jeopardy = JeopardyMonitor(env, bus)
         self.open_orders: dict[str, ProductOrder] = {}  # submitted, not yet terminal
+        self.jeopardy = JeopardyMonitor(env, bus, self.open_orders.__contains__)
         self._busy: dict[str, simpy.Event] = {}  # product id -> fires when its order ends
         self._wake: dict[str, simpy.Event] = {}  # order id -> fires on cancellation
 
@@ -174,6 +178,8 @@ class Com:
             if released is not None:
                 released.succeed()
             self.open_orders.pop(order.id, None)
+            if self.prune_ended:
+                prune(order)
 
     def _fulfil(self, order: ProductOrder) -> Generator[simpy.Event, Any, State]:
         if order.cancelling:  # cancelled before it started

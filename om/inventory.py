@@ -54,7 +54,9 @@ class Service:
         self.start_s = start_s
         self.correlation_id = correlation_id
         self.resource_ids = resource_ids
-        # The completed resource order items that configured it: a cease undoes them.
+        # What the completed add items that configured it left on the elements
+        # (om.orders.Activation, not the items: those would keep their order alive): a
+        # cease undoes them, a modify changes them.
         self.activations: list[Any] = activations or []
 
 

@@ -24,7 +24,11 @@ class OrderManager:
     ``policies`` maps an element kind to ROM's retry policy towards it (none: one try,
     no timeout); ``fallout_queue`` is the operations team (none: items fail for good at
     once); ``on_item_failure`` is the order policy: ``partial`` completes what can
-    complete, ``fail_order`` undoes the whole order when one item fails.
+    complete, ``fail_order`` undoes the whole order when one item fails. ``keep_ended``:
+    whether ended orders stay whole for whoever holds them (tests, a trace, the live
+    service until it saved them); with False each leaves memory as soon as it ended
+    (:func:`om.orders.prune`), and what a later cease or modify needs stays in the
+    service inventory as compact records (:class:`om.orders.Activation`).
     """
 
     def __init__(self, env: simpy.Environment, catalog: Catalog, network: Network,
@@ -32,7 +36,7 @@ class OrderManager:
                  policies: dict[str, RetryPolicy] | None = None,
                  fallout_queue: FalloutQueue | None = None,
                  rng: random.Random | None = None,
-                 on_item_failure: str = "partial") -> None:
+                 on_item_failure: str = "partial", keep_ended: bool = True) -> None:
         self.env = env
         self.catalog = catalog
         self.network = network
@@ -46,6 +50,7 @@ class OrderManager:
         self.som = Som(env, self.rom, self.services, self.bus)
         self.com = Com(env, catalog, network, self.som, self.products, self.bus)
         self.com.on_item_failure = on_item_failure
+        self.com.prune_ended = not keep_ended
 
     def submit(self, order: ProductOrder) -> simpy.Process:
         return self.com.submit(order)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from sys import intern
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class State(StrEnum):
@@ -63,7 +63,7 @@ class ProductOrder:
     __slots__ = ("id", "external_id", "category", "state", "items", "order_date_s",
                  "completion_date_s", "customer", "priority", "service_order",
                  "billing_start_s", "fallout_cause", "manual_touches", "state_reason",
-                 "cancellation", "amendments", "approval")
+                 "cancellation", "amendments", "approval", "__weakref__")
 
     def __init__(self, id: str, items: list[ProductOrderItem], order_date_s: float,
                  customer: str = "", category: str = "", external_id: str = "",
@@ -176,6 +176,27 @@ class Amendment:
         self.characteristics = characteristics
         self.applied = False
         self.refusal = ""
+
+
+def prune(order: ProductOrder) -> None:
+    """Cut the links from an ended order down to its items, its service order and their
+    resource orders (the links up stay), so that reference counting frees the whole tree
+    once nothing outside holds a part of it. Parent and child point at each other at
+    every level, and such cycles are otherwise freed only by Python's cyclic collector,
+    which a long batch run keeps off (:mod:`sim.run.collector`). Only for an order that
+    nobody reads any more: afterwards it no longer lists its items."""
+    service_order = order.service_order
+    if service_order is not None:
+        for service_item in service_order.items:
+            resource_order = service_item.resource_order
+            if resource_order is not None:
+                resource_order.items.clear()
+                service_item.resource_order = None
+        service_order.items.clear()
+        order.service_order = None
+    for item in order.items:
+        item.service_items.clear()
+    order.items.clear()
 
 
 def final_state(items: list[Any]) -> State:
@@ -311,8 +332,9 @@ class ResourceOrderItem:
     ``spec`` is the catalog's compiled RFS (om.catalog.RfsSpec). ``target`` is the
     element instance that configures it; ``reservations`` are the resource records held.
     ``activated`` is set once the element confirmed the configuration. A delete item
-    names in ``undoes`` the completed add item whose configuration it removes (the
-    element knows configuration by the item that applied it).
+    names in ``undoes`` the record (:class:`Activation`) of the completed add item whose
+    configuration it removes (the element knows configuration by the item that applied
+    it).
     """
 
     entity = "resourceOrderItem"
@@ -330,7 +352,7 @@ class ResourceOrderItem:
         self.activated = False
         self.attempts = 0
         self.appointment: tuple[str, float] | None = None  # (technician, visit start s)
-        self.undoes: ResourceOrderItem | None = None
+        self.undoes: Activation | None = None
 
     @property
     def rfs(self) -> str:
@@ -352,9 +374,68 @@ class ResourceOrderItem:
     def characteristics(self) -> dict[str, Any]:
         return self.order.service_item.characteristics
 
+    @property
+    def siblings(self) -> list[ResourceOrderItem]:
+        """The items of the same resource order (this one included)."""
+        return self.order.items
+
     def identifiers(self) -> dict[str, str]:
         """The reserved resources as {pool kind: identifier}, e.g. {"ont_id": "7"}."""
         return {r.kind.value: r.value for r in self.reservations}
 
     def __repr__(self) -> str:
         return f"<ResourceOrderItem {self.order.id}/{self.id} {self.rfs} {self.state}>"
+
+
+class Sibling(NamedTuple):
+    """An item of the same resource order, as an :class:`Activation` sees it."""
+
+    spec: Any  # om.catalog.RfsSpec
+    reservations: list[Any]  # om.inventory.Resource records held
+
+
+class Activation:
+    """What one completed add item left configured on its element: the record a service
+    (TMF638) keeps so that a later cease can undo it and a modify can find it, instead of
+    the item itself, which would keep its whole product order in memory.
+
+    It carries exactly what the southbound port and ROM read of the item that built it
+    (key, target, spec, place, characteristics, correlation id, the reservations it holds
+    and whether the element may still hold its configuration) and ``siblings``: the spec
+    and reservations of every item of the same resource order (a DHCP reservation names
+    the BNG's circuit). Records never point at each other, so a closed service's records
+    are freed by reference counting alone.
+    """
+
+    __slots__ = ("key", "spec", "target", "place", "characteristics", "correlation_id",
+                 "reservations", "activated", "siblings")
+    action = Action.ADD  # what the item it records did
+
+    def __init__(self, item: ResourceOrderItem, siblings: tuple[Sibling, ...] = ()) -> None:
+        self.key = item.key
+        self.spec = item.spec
+        self.target = item.target
+        self.place = item.place
+        self.characteristics = item.characteristics
+        self.correlation_id = item.correlation_id
+        # Shared with the item: a rollback of the item releases what the record holds.
+        self.reservations = item.reservations
+        self.activated = item.activated
+        self.siblings = siblings
+
+    @classmethod
+    def of(cls, items: list[ResourceOrderItem]) -> list[Activation]:
+        """The records of a completed add order's items, in activation order."""
+        siblings = tuple(Sibling(item.spec, item.reservations) for item in items)
+        return [cls(item, siblings) for item in items]
+
+    @property
+    def rfs(self) -> str:
+        return self.spec.name
+
+    def identifiers(self) -> dict[str, str]:
+        """The reserved resources as {pool kind: identifier}, e.g. {"ont_id": "7"}."""
+        return {r.kind.value: r.value for r in self.reservations}
+
+    def __repr__(self) -> str:
+        return f"<Activation {self.key} {self.rfs} on {self.target}>"

@@ -36,7 +36,14 @@ from om.fallout import (
 )
 from om.ids import IdSource
 from om.inventory import ResourceInventory
-from om.orders import Action, ResourceOrder, ResourceOrderItem, ServiceOrderItem, State
+from om.orders import (
+    Action,
+    Activation,
+    ResourceOrder,
+    ResourceOrderItem,
+    ServiceOrderItem,
+    State,
+)
 from om.southbound import Southbound
 from om.transitions import cancel, move
 
@@ -197,7 +204,7 @@ class Rom:
                 self.resources.reconcile(resource)
         self._release_except_reconciled(item)
 
-    def _release_except_reconciled(self, item: ResourceOrderItem) -> None:
+    def _release_except_reconciled(self, item: ResourceOrderItem | Activation) -> None:
         for resource in reversed(item.reservations):
             if resource.status != "reconciled":
                 self.resources.release(resource)
@@ -246,9 +253,9 @@ class Rom:
         return order
 
     def decompose_delete(self, service_item: ServiceOrderItem,
-                         activations: list[ResourceOrderItem]) -> ResourceOrder:
+                         activations: list[Activation]) -> ResourceOrder:
         """The resource order of a cease: one delete item per add item that built the
-        service, newest first (the reverse of activation order)."""
+        service (its record), newest first (the reverse of activation order)."""
         order = ResourceOrder(self.order_ids(), service_item, self.env.now)
         for n, done in enumerate(reversed(activations), 1):
             item = ResourceOrderItem(str(n), order, Action.DELETE, done.spec)

@@ -25,6 +25,7 @@ from om.ids import IdSource
 from om.inventory import ServiceInventory
 from om.orders import (
     Action,
+    Activation,
     ProductOrderItem,
     ServiceOrder,
     ServiceOrderItem,
@@ -155,7 +156,7 @@ class Som:
             service = self.services.add(item.cfs, item.product_item.place, self.env.now,
                                         item.correlation_id,
                                         [r.id for ri in order.items for r in ri.reservations])
-            service.activations = list(order.items)
+            service.activations = Activation.of(order.items)
             item.service_id = service.id
         elif item.action is Action.DELETE:
             self.services.terminate(item.service_id)

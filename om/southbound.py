@@ -8,20 +8,49 @@ applied the configuration, or fails with :class:`om.errors.SouthboundError` carr
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import simpy
 
 from om.errors import SouthboundError
 from om.fallout import FalloutCause
-from om.orders import ResourceOrderItem
+from om.orders import Action, ResourceOrderItem
+
+
+class Activated(Protocol):
+    """What the port reads of configuration it removes (``deactivate``) or that a modify
+    changes: an add item of an order in flight (compensation), or the
+    :class:`om.orders.Activation` a service keeps of it once completed (cease, modify).
+    Both satisfy it; neither the port nor ROM reaches further into the order."""
+
+    @property
+    def key(self) -> str: ...  # the owner the element knows the configuration by
+    @property
+    def action(self) -> Action: ...
+    @property
+    def target(self) -> str: ...  # the element instance
+    @property
+    def spec(self) -> Any: ...  # om.catalog.RfsSpec
+    @property
+    def place(self) -> str: ...
+    @property
+    def characteristics(self) -> dict[str, Any]: ...
+    @property
+    def correlation_id(self) -> str: ...
+    @property
+    def siblings(self) -> Sequence[Any]: ...  # of the same resource order: spec, reservations
+
+    reservations: list[Any]  # om.inventory.Resource records held
+    activated: bool  # the element may hold the configuration
+
+    def identifiers(self) -> dict[str, str]: ...
 
 
 class Southbound(Protocol):
     def activate(self, item: ResourceOrderItem) -> simpy.Event: ...
 
-    def deactivate(self, item: ResourceOrderItem) -> simpy.Event: ...
+    def deactivate(self, item: Activated) -> simpy.Event: ...
 
 
 class FakeSouthbound:
@@ -45,6 +74,6 @@ class FakeSouthbound:
         event.fail(SouthboundError(item.key, cause, item.target))
         return event
 
-    def deactivate(self, item: ResourceOrderItem) -> simpy.Event:
+    def deactivate(self, item: Activated) -> simpy.Event:
         self.deactivated.append(item.key)
         return self.env.timeout(self.delay_s)

@@ -25,6 +25,7 @@ from typing import Any
 import simpy
 
 from om import Action, FalloutCause, ResourceOrderItem, SouthboundError
+from om.southbound import Activated
 from sim.scenario.schema import ElementSettings
 
 CONNECT_TIMEOUT_S = 10.0  # how long a request to an unreachable element takes to fail
@@ -122,10 +123,10 @@ class Element:
     def activate(self, item: ResourceOrderItem) -> simpy.Event:
         return self.env.process(self._activate(item))
 
-    def deactivate(self, item: ResourceOrderItem) -> simpy.Event:
+    def deactivate(self, item: Activated) -> simpy.Event:
         return self.env.process(self._deactivate(item))
 
-    def _edit(self, item: ResourceOrderItem, operation: str
+    def _edit(self, item: ResourceOrderItem | Activated, operation: str
               ) -> Generator[simpy.Event, Any, None]:
         """Hold one NETCONF session for one configuration latency; maybe fail."""
         if not self.reachable():
@@ -167,7 +168,7 @@ class Element:
             # Applied, but the answer is lost or very late: past any sane ROM timeout.
             yield self.env.timeout(self._late_answer_s)
 
-    def _deactivate(self, item: ResourceOrderItem) -> Generator[simpy.Event, Any, None]:
+    def _deactivate(self, item: Activated) -> Generator[simpy.Event, Any, None]:
         yield from self._edit(item, "deactivate")
         owner = item.key
         for r in item.reservations:

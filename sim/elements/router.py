@@ -8,6 +8,7 @@ import simpy
 
 from network_model import Network
 from om import Catalog, EventBus, FalloutCause, ResourceOrderItem, SouthboundError
+from om.southbound import Activated
 from sim.elements.bng import Bng
 from sim.elements.dhcp import Dhcp
 from sim.elements.element import Element
@@ -47,7 +48,7 @@ class EmulatedNetwork:
             self.crews[name] = Workforce(env, name, crew, scenario.workforce,
                                          stream(seed, replication, name), bus)
 
-    def _target(self, item: ResourceOrderItem) -> Element | Workforce:
+    def _target(self, item: ResourceOrderItem | Activated) -> Element | Workforce:
         target = self.elements.get(item.target) or self.crews.get(item.target)
         if target is None:
             raise SouthboundError(item.key, FalloutCause.ELEMENT_UNREACHABLE, item.target,
@@ -62,5 +63,5 @@ class EmulatedNetwork:
             event.fail(exc)
             return event
 
-    def deactivate(self, item: ResourceOrderItem) -> simpy.Event:
+    def deactivate(self, item: Activated) -> simpy.Event:
         return self._target(item).deactivate(item)

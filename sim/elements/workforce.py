@@ -22,6 +22,7 @@ import simpy
 
 from network_model import Network, TechnicianSpec
 from om import EventBus, FalloutCause, ResourceOrderItem, SouthboundError
+from om.southbound import Activated
 from sim.elements.events import VisitEnded, VisitQueued, VisitStarted, VisitTaken
 from sim.scenario.schema import WorkforceSettings
 from sim.units import DAY_S, HOUR_S, MINUTE_S
@@ -84,6 +85,7 @@ class Technician:
                 job.done.succeed()  # the order was cancelled while the visit waited
                 continue
             yield from self._visit(job)
+            job = None  # a finished visit's order may leave memory before the next job
 
     def _next_job(self) -> Generator[simpy.Event, Any, Job | None]:
         """The next job of the dispatch queue, taken inside the shift; None when the
@@ -185,7 +187,7 @@ class Workforce:
             self._dispatch(item, done)
         return done
 
-    def deactivate(self, item: ResourceOrderItem) -> simpy.Event:
+    def deactivate(self, item: Activated) -> simpy.Event:
         # A visit that happened cannot be undone; the ONT stays on the wall.
         return self.env.timeout(0)
 

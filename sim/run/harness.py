@@ -65,14 +65,17 @@ class RunReport:
 
 def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
               env: simpy.Environment | None = None, arrivals: bool = True,
-              trace: bool = False, southbound: SouthboundFactory | None = None) -> Run:
+              trace: bool = False, southbound: SouthboundFactory | None = None,
+              keep_ended: bool = True) -> Run:
     """Build (but do not run) one replication of ``scenario``.
 
     Live mode passes its own real-time ``env`` and, unless asked for background traffic,
     ``arrivals=False`` so that orders come only from the API. ``trace`` records every
     order's tree and state history for the report. ``southbound`` makes the port ROM
     provisions through (``omsim serve --southbound``: a network over the wire, where the
-    scenario's faults act; none are injected here then).
+    scenario's faults act; none are injected here then). ``keep_ended=False`` lets each
+    order leave memory as soon as it ended (:func:`om.orders.prune`): for a run that
+    reads orders only through its events (a batch run without a trace).
     """
     seed = scenario.seed if seed is None else seed
     env = simpy.Environment() if env is None else env
@@ -86,7 +89,8 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
                       policies=retry_policies(scenario, catalog),
                       fallout_queue=fallout_queue(env, bus, scenario, seed, replication),
                       rng=stream(seed, replication, "rom:backoff"),
-                      on_item_failure=scenario.order_management.on_item_failure)
+                      on_item_failure=scenario.order_management.on_item_failure,
+                      keep_ended=keep_ended)
     om.com.jeopardy.share = scenario.jeopardy_share
     if scenario.approvals is not None:
         om.com.approvers = approver_pool(env, bus, scenario, seed, replication)
@@ -165,7 +169,7 @@ def run_scenario(scenario: Scenario, seed: int | None = None, replication: int =
     ``inventory`` keys when ``trace`` is asked for). ``progress`` is told after each
     simulated hour (a progress bar); the report is the same with or without it."""
     started = time.perf_counter()
-    run = build_run(scenario, seed, replication, trace=trace)
+    run = build_run(scenario, seed, replication, trace=trace, keep_ended=trace)
     with collector_for_simulation(bounded=True):
         if progress is None:
             run.env.run(until=scenario.duration_days * DAY_S)

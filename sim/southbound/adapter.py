@@ -28,6 +28,7 @@ import simpy
 
 from network_model import Network
 from om import Action, FalloutCause, OrderManager, ResourceOrderItem, SouthboundError
+from om.southbound import Activated
 from sim.rng import stream
 from sim.scenario.schema import Scenario
 from sim.southbound.link import Link
@@ -85,15 +86,16 @@ class WireSouthbound:
         return self._send(item, "activate", lambda: plan_for(
             item, self.network, False, self._timeout(item), self.tag, built_by, lead_s))
 
-    def deactivate(self, item: ResourceOrderItem) -> simpy.Event:
+    def deactivate(self, item: Activated) -> simpy.Event:
         return self._send(item, "deactivate", lambda: plan_for(
             item, self.network, True, self._timeout(item), self.tag))
 
     # -- inside --------------------------------------------------------------------------
-    def _timeout(self, item: ResourceOrderItem) -> float:
+    def _timeout(self, item: Activated) -> float:
         return self._timeout_s.get(item.spec.element, self.link.request_timeout_s(60.0))
 
-    def _built_by(self, item: ResourceOrderItem) -> ResourceOrderItem | None:
+    def _built_by(self, item: ResourceOrderItem) -> Activated | None:
+        """The record of the add item whose unit the modify ``item`` changes."""
         service_id = item.order.service_item.service_id
         service = self.services.get(service_id) if service_id is not None else None
         for done in getattr(service, "activations", None) or ():
@@ -101,12 +103,12 @@ class WireSouthbound:
                 return done
         return None
 
-    def _failed(self, item: ResourceOrderItem, why: str) -> simpy.Event:
+    def _failed(self, item: Activated, why: str) -> simpy.Event:
         event = self.env.event()
         event.fail(SouthboundError(item.key, FalloutCause.ELEMENT_ERROR, item.target, why))
         return event
 
-    def _send(self, item: ResourceOrderItem, operation: str,
+    def _send(self, item: Activated, operation: str,
               make: Callable[[], Plan]) -> simpy.Event:
         try:
             plan = make()
@@ -131,7 +133,7 @@ class WireSouthbound:
         await configure(self.wire, plan)
         return None
 
-    def _answered(self, item: ResourceOrderItem, event: simpy.Event,
+    def _answered(self, item: Activated, event: simpy.Event,
                   done: concurrent.futures.Future[str | None]) -> None:
         """On the wire's thread: queue the answer for the pump."""
         then: Callable[[], None] | None = None

@@ -32,7 +32,8 @@ from typing import Any
 from urllib.parse import quote
 
 from network_model import Network, PoolKind
-from om import Action, ResourceOrderItem
+from om import Action
+from om.southbound import Activated
 
 NET = "/restconf/data/omsim-network:network"
 MAX_SSIDS = 8
@@ -97,7 +98,7 @@ def _key(*values: Any) -> str:
     return ",".join(quote(str(v), safe="") for v in values)
 
 
-def _reservation(item: ResourceOrderItem, kind: PoolKind) -> Any:
+def _reservation(item: Activated, kind: PoolKind) -> Any:
     for r in item.reservations:
         if r.kind is kind:
             return r
@@ -116,10 +117,10 @@ def serial(olt_card: int, port: int, ont_id: int) -> str:
     return f"OMSM{olt_card:02X}{port:02X}{ont_id:04X}"
 
 
-def unit_of(item: ResourceOrderItem, characteristics: Mapping[str, Any], network: Network,
+def unit_of(item: Activated, characteristics: Mapping[str, Any], network: Network,
             owner: str) -> Unit | None:
-    """The unit ``item`` (an add item, with its reservations) configures, with
-    ``characteristics``; None for an install visit."""
+    """The unit ``item`` (an add item with its reservations, or the record a service
+    keeps of one) configures, with ``characteristics``; None for an install visit."""
     kind, element = item.spec.element, wire_name(item.target)
     base = f"{NET}/element={_key(element)}"
     port = network.serving_port(item.place)
@@ -166,11 +167,11 @@ def unit_of(item: ResourceOrderItem, characteristics: Mapping[str, Any], network
     raise PlanError(f"{item.key}: no wire mapping for element kind {kind!r}")
 
 
-def _vlans(item: ResourceOrderItem, network: Network) -> tuple[int, int] | None:
+def _vlans(item: Activated, network: Network) -> tuple[int, int] | None:
     """The S/C-VLAN pair of the BNG item of the same resource order (the subscriber's
     circuit, DHCP option 82), if there is one."""
     port = network.serving_port(item.place)
-    for sibling in item.order.items:
+    for sibling in item.siblings:
         if sibling.spec.element == "bng" and sibling.reservations and port is not None:
             return port.s_vlan, _reservation(sibling, PoolKind.C_VLAN).slot + 2
     return None
@@ -181,28 +182,30 @@ def prefix_length(pool: Any) -> int:
     return 32 - round(math.log2(pool.capacity + 3))
 
 
-def ip_record(item: ResourceOrderItem, owner: str) -> IpRecord:
+def ip_record(item: Activated, owner: str) -> IpRecord:
     r = _reservation(item, PoolKind.IPV4_ADDRESS)
     address = ipaddress.IPv4Interface(f"{r.value}/{prefix_length(r.pool)}")
     return IpRecord(str(address), owner, (r.pool.name, r.slot))
 
 
-def ont_of(item: ResourceOrderItem, network: Network) -> str | None:
+def ont_of(item: Activated, network: Network) -> str | None:
     """The ONT the visit of ``item`` fits: the OLT item of the same resource order."""
     port = network.serving_port(item.place)
-    for sibling in item.order.items:
+    for sibling in item.siblings:
         if sibling.spec.element == "olt" and sibling.reservations and port is not None:
             ont = _reservation(sibling, PoolKind.ONT_ID).slot + 1
             return f"{port.olt}/{port.line_card + 1}/{port.index + 1}/{ont}"
     return None
 
 
-def plan_for(item: ResourceOrderItem, network: Network, remove: bool, timeout_s: float,
-             tag: str, built_by: ResourceOrderItem | None = None, lead_s: float = 0.0
+def plan_for(item: Activated, network: Network, remove: bool, timeout_s: float,
+             tag: str, built_by: Activated | None = None, lead_s: float = 0.0
              ) -> Plan:
-    """The plan of one request: ``remove`` for a deactivation. ``built_by`` is the add
-    item whose unit a modify changes (None: ``item`` is that add item); ``tag`` marks
-    what this order manager owns (IPAM descriptions, appointments)."""
+    """The plan of one request: ``remove`` for a deactivation. ``item`` is a resource
+    order item, or for a cease the record its service keeps of the add item; ``built_by``
+    is the record of the add item whose unit a modify changes (None: ``item`` is that
+    add item); ``tag`` marks what this order manager owns (IPAM descriptions,
+    appointments)."""
     source = built_by or item
     owner = f"{tag} {source.key}"
     if item.spec.element == "workforce":
