@@ -5,7 +5,8 @@ RESTCONF, the driver of any TMF622 order manager, and the ``omsim`` command line
 
 One module or sub-package per concern, each depending only on those listed after it:
 ``cli``; ``live``, ``emulate`` and ``drive`` (the front doors, none importing another);
-``report``; ``experiments``; ``run``; ``measure`` and ``traffic``; ``elements`` and
+``report``; ``history`` (order histories: export, calibrate, compare); ``experiments``;
+``run``; ``measure`` and ``traffic``; ``elements`` and
 ``southbound`` (om's port in process, or over the wire to an emulator); ``scenario``;
 and the utilities ``stats``, ``files``, ``rng``, ``units`` (the layers contract in
 ``pyproject.toml`` keeps it so). The library entry point is
