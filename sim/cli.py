@@ -162,8 +162,9 @@ def _serve_parser(sub: Any) -> None:
 
 
 def _emulate_parser(sub: Any) -> None:
-    emulate = sub.add_parser("emulate", help="serve the scenario's network over NETCONF and "
-                             "RESTCONF, as a lab for any order manager")
+    emulate = sub.add_parser("emulate", help="serve the scenario's network over NETCONF, "
+                             "RESTCONF, a NetBox IPAM and TMF646 appointments, as a lab for "
+                             "any order manager")
     emulate.add_argument("scenario", type=Path)
     emulate.add_argument("--speed", type=float, default=1.0,
                          help="simulated seconds per wall second, up to 1,000,000 (default 1)")
@@ -172,7 +173,8 @@ def _emulate_parser(sub: Any) -> None:
     emulate.add_argument("--netconf-port", type=int, default=8830,
                          help="NETCONF over SSH, 0 to 65535 (0: any free port; default 8830)")
     emulate.add_argument("--http-port", type=int, default=8080,
-                         help="RESTCONF over HTTP, 0 to 65535 (0: any free port; default 8080)")
+                         help="HTTP (RESTCONF, NetBox IPAM, TMF646 appointments, discovery), "
+                         "0 to 65535 (0: any free port; default 8080)")
     emulate.add_argument("--db", type=Path, help="SQLite database, in an existing directory: "
                          "the configuration survives a restart (default: none, in memory)")
     emulate.add_argument("--user", default="omsim", help="SSH and HTTP basic auth user "
