@@ -40,7 +40,7 @@ def sent():
     scenario at this speed), so that cancellations and amendments find some open."""
     s = lifecycle_scenario()
     with FakeTarget(Misbehaviour(in_progress_s=0.02, end_s=0.2)) as fake:
-        options = DriveOptions(target=fake.url, speed=86400.0 / 2, drain_timeout_s=2.0,
+        options = DriveOptions(target=fake.url, speed=86400.0 / 2, drain_timeout_s=8.0,
                                poll=PollPolicy(first_s=0.5))
         [report] = drive(s, options, scenario_addresses(s, s.seed))
     return fake, report, scenario_addresses(s, s.seed)

@@ -2,8 +2,9 @@
 another process, on loopback) at high speed, and what it sees from outside agrees with
 the batch ``omsim run`` of the same scenario.
 
-Four scenario days with no warm-up (so that some orders complete within the window)
-at 30,000 scenario seconds per wall second: about 13 wall seconds of traffic, 700 orders.
+Three scenario days with no warm-up (so that some orders complete within the window)
+at 20,000 scenario seconds per wall second: 13 wall seconds of traffic, about 550
+orders, 42 a second (omsim serve keeps up with that on two busy cores).
 Drive's replication 0 uses replication 0's arrival streams, so it sends exactly the
 orders the batch replication 0 submits; the target then decides their fate with its own
 streams, on a clock that the wire jitters, so the outcome is one more replication. Its
@@ -30,8 +31,8 @@ from sim.units import DAY_S
 from tests.conftest import SCENARIOS
 from tests.livetools import PO, Server
 
-SPEED = 30_000.0
-DAYS = 4
+SPEED = 20_000.0
+DAYS = 3
 BATCH = 8
 
 
@@ -54,7 +55,9 @@ def test_drive_against_omsim_serve_agrees_with_the_batch_run(tmp_path):
             seconds = now["simulatedSeconds"]
             await asyncio.sleep((math.ceil(seconds / DAY_S) * DAY_S - seconds) / SPEED)
 
-        options = DriveOptions(target=server.url + PO, speed=SPEED, drain_timeout_s=1.0)
+        # The drain lasts its whole timeout (orders take days); 3 s are for answers
+        # still on their way when the window closes, on a busy machine.
+        options = DriveOptions(target=server.url + PO, speed=SPEED, drain_timeout_s=3.0)
         [report] = drive(scenario, options, scenario_addresses(scenario, scenario.seed),
                          align=at_midnight)
     batch = [run_scenario(scenario, replication=r).data for r in range(BATCH)]
@@ -65,5 +68,5 @@ def test_drive_against_omsim_serve_agrees_with_the_batch_run(tmp_path):
     for section, key in (("fallout", "rate"), ("cycle_time_hours", "mean")):
         low, high = prediction_interval([b[section][key] for b in batch])
         assert low <= report[section][key] <= high, (section, key, low, high)
-    assert report["cycle_time_hours"]["n"] > 100
+    assert report["cycle_time_hours"]["n"] > 30
     assert report["state_changes"]["notification_share"] > 0.9  # the hub works

@@ -13,7 +13,7 @@ from typing import Any
 import simpy
 
 from network_model import Network, generate_network
-from om import Catalog, EventBus, OrderManager, Southbound
+from om import Catalog, EventBus, OrderManager, ProductOrder, Southbound
 from om.approvals import ApproverPool
 from om.fallout import FalloutQueue, RetryPolicy
 from sim.elements.router import EmulatedNetwork
@@ -105,16 +105,25 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
         def on_submit(order: Any, label: str) -> None:
             metrics.order_submitted(order, label)
             recorder.track(order)
-    channel = OmChannel(om, on_submit)
-    sources = None
-    if arrivals:
-        sources = Arrivals(env, channel, [a.id for a in network.addresses], scenario, seed,
-                           replication)
-    churn = Churn(env, channel, scenario, stream(seed, replication, "churn"))
+    channel, sources, churn = customers(env, om, network, scenario, seed, replication,
+                                        on_submit, arrivals)
     run = Run(env, om, emulated, metrics, seed, replication, channel, sources, churn,
               trace=recorder)
     run.free_at_start = {p.name: p.free for p in network.all_pools()}
     return run
+
+
+def customers(env: simpy.Environment, om: OrderManager, network: Network,
+              scenario: Scenario, seed: int, replication: int,
+              on_submit: Callable[[ProductOrder, str], None], arrivals: bool = True
+              ) -> tuple[OmChannel, Arrivals | None, Churn]:
+    """The scenario's traffic (:mod:`sim.traffic`) with ``om`` as its sink: the channel
+    (``on_submit`` hears of each order first), the arrivals (None unless ``arrivals``)
+    ordering at the network's addresses, and churn."""
+    channel = OmChannel(om, on_submit)
+    sources = (Arrivals(env, channel, [a.id for a in network.addresses], scenario, seed,
+                        replication) if arrivals else None)
+    return channel, sources, Churn(env, channel, scenario, stream(seed, replication, "churn"))
 
 
 def retry_policies(scenario: Scenario, catalog: Catalog) -> dict[str, RetryPolicy]:
