@@ -96,6 +96,17 @@ def test_bad_options(options, fragments, scenario_file, capsys):
     assert fake.did.posts == []
 
 
+def test_listen_on_a_port_in_use(scenario_file, capsys):
+    with socket.socket() as taken, FakeTarget() as fake:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        rc = main(args(scenario_file, fake.url, "--listen", f"127.0.0.1:{port}"))
+    one_error_line(capsys, rc, f"--listen 127.0.0.1:{port}: cannot listen",
+                   "Address already in use")
+    assert fake.did.posts == []
+
+
 def test_bad_target_url(scenario_file, capsys):
     one_error_line(capsys, main(args(scenario_file, "ftp://somewhere/v4")),
                    "--target 'ftp://somewhere/v4': expected an http(s) URL")

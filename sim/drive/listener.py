@@ -31,23 +31,15 @@ class ListenError(OmsimError):
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (0: any free port); ListenError if not."""
+    """A listening TCP socket on ``host:port`` (0: any free port); ListenError if not
+    (a host of no address here, a port in use)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
-    except (socket.gaierror, UnicodeError) as exc:
-        raise ListenError(f"--listen {host}:{port}: not an address of this machine "
-                          f"({getattr(exc, 'strerror', None) or exc})") from None
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(1024)
-    except OSError as exc:
-        sock.close()
-        raise ListenError(f"--listen {host}:{port}: cannot listen "
-                          f"({exc.strerror or exc})") from None
-    return sock
+        return socket.create_server((host, port), family=family, backlog=1024)
+    except (OSError, UnicodeError, OverflowError) as exc:
+        # create_server adds "(while attempting to bind on address ...)": said already.
+        why = str(getattr(exc, "strerror", None) or exc).split(" (while attempting")[0]
+        raise ListenError(f"--listen {host}:{port}: cannot listen ({why})") from None
 
 
 def listener_app(on_event: Callable[[Any, float], None], on_malformed: Callable[[], None]
