@@ -306,8 +306,8 @@ class Com:
         if item.action is Action.NO_CHANGE:
             return
         product = self.products.products[item.product_id]  # type: ignore[index]
-        services = [self.som.services.services[s] for s in product.service_ids]
-        services = [s for s in services if s.state != "terminated"]
+        found = map(self.som.services.services.get, product.service_ids)
+        services = [s for s in found if s is not None and s.state != "terminated"]
         if item.action is Action.DELETE:
             # Dependants first: the order of the offering's CFS, reversed.
             made: dict[str, ServiceOrderItem] = {}
@@ -341,11 +341,14 @@ class Com:
         """Write the product inventory (TMF637) for a completed item."""
         now, order = self.env.now, item.order
         if item.action is Action.ADD:
+            # The characteristics its services were built with (one dict, shared: a
+            # modify changes the product's, and what its services' records say with it).
+            characteristics = (item.service_items[0].characteristics if item.service_items
+                               else {**self.catalog.offerings[item.offering].characteristics,
+                                     **item.characteristics})
             product = self.products.add(
                 item.offering, item.place, order.customer, now, item.correlation_id,
-                [s.service_id for s in item.service_items],
-                {**self.catalog.offerings[item.offering].characteristics,
-                 **item.characteristics})
+                tuple(s.service_id for s in item.service_items), characteristics)
             item.product_id = product.id
         elif item.action is Action.DELETE:
             self.products.terminate(item.product_id, now)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from typing import Any
 
 from network_model import PoolKind, ResourcePool
 from om.ids import IdSource
+from om.orders import Activation
 
 
 class Product:
@@ -24,7 +25,7 @@ class Product:
                  "end_s")
 
     def __init__(self, id: str, offering: str, place: str, customer: str, start_s: float,
-                 order_item: str, service_ids: list[str],
+                 order_item: str, service_ids: tuple[str, ...],
                  characteristics: dict[str, Any]) -> None:
         self.id = id
         self.offering = offering
@@ -46,7 +47,8 @@ class Service:
                  "activations")
 
     def __init__(self, id: str, cfs: str, place: str, start_s: float, correlation_id: str,
-                 resource_ids: list[str], activations: list[Any] | None = None) -> None:
+                 resource_ids: tuple[str, ...],
+                 activations: tuple[Activation, ...] = ()) -> None:
         self.id = id
         self.cfs = cfs
         self.place = place
@@ -57,13 +59,13 @@ class Service:
         # What the completed add items that configured it left on the elements
         # (om.orders.Activation, not the items: those would keep their order alive): a
         # cease undoes them, a modify changes them.
-        self.activations: list[Any] = activations or []
+        self.activations = activations
 
 
 class Resource:
     """A resource instance (TMF639 Resource): one pool slot held for a subscriber."""
 
-    __slots__ = ("id", "kind", "pool", "slot", "element", "correlation_id", "status",
+    __slots__ = ("id", "kind", "pool", "slot", "key", "element", "correlation_id", "status",
                  "since_s")
 
     def __init__(self, id: str, pool: ResourcePool, slot: int, element: str,
@@ -72,6 +74,8 @@ class Resource:
         self.kind: PoolKind = pool.kind
         self.pool = pool
         self.slot = slot
+        # (pool name, slot): the inventory's key, and the element's for what it holds.
+        self.key = (pool.name, slot)
         self.element = element
         self.correlation_id = correlation_id
         self.status = "reserved"  # TMF639 resourceStatus; "available" once committed
@@ -85,12 +89,16 @@ class Resource:
 
 
 class ProductInventory:
-    def __init__(self) -> None:
+    """Products by id. ``keep_terminated=False`` forgets a product once a cease closed it
+    (a batch run: memory follows the customers there are, not those there were)."""
+
+    def __init__(self, keep_terminated: bool = True) -> None:
         self.products: dict[str, Product] = {}
+        self.keep_terminated = keep_terminated
         self._ids = IdSource("PRD")
 
     def add(self, offering: str, place: str, customer: str, start_s: float, order_item: str,
-            service_ids: list[str], characteristics: dict[str, Any]) -> Product:
+            service_ids: tuple[str, ...], characteristics: dict[str, Any]) -> Product:
         product = Product(self._ids(), offering, place, customer, start_s, order_item,
                           service_ids, characteristics)
         self.products[product.id] = product
@@ -104,15 +112,20 @@ class ProductInventory:
         product = self.products[product_id]
         product.status = "terminated"
         product.end_s = at_s
+        if not self.keep_terminated:
+            del self.products[product_id]
 
 
 class ServiceInventory:
-    def __init__(self) -> None:
+    """Services by id. ``keep_terminated=False`` forgets a service once it closed."""
+
+    def __init__(self, keep_terminated: bool = True) -> None:
         self.services: dict[str, Service] = {}
+        self.keep_terminated = keep_terminated
         self._ids = IdSource("SVC")
 
     def add(self, cfs: str, place: str, start_s: float, correlation_id: str,
-            resource_ids: list[str]) -> Service:
+            resource_ids: tuple[str, ...]) -> Service:
         service = Service(self._ids(), cfs, place, start_s, correlation_id, resource_ids)
         self.services[service.id] = service
         return service
@@ -121,8 +134,11 @@ class ServiceInventory:
         """Close a ceased service: it holds no resources any more."""
         service = self.services[service_id]
         service.state = "terminated"
-        service.resource_ids = []
-        service.activations = []
+        service.resource_ids = ()
+        Activation.release(service.activations)
+        service.activations = ()
+        if not self.keep_terminated:
+            del self.services[service_id]
 
 
 class ResourceInventory:
@@ -138,11 +154,10 @@ class ResourceInventory:
                 at_s: float) -> Resource:
         """Allocate a slot from ``pool`` and record it; PoolExhausted propagates."""
         slot = pool.allocate()
-        key = (pool.name, slot)
-        if key in self.by_slot:  # the pool handed out a slot we already hold: a bug
-            raise AssertionError(f"{pool.name} slot {slot} allocated twice")
         resource = Resource(self._ids(), pool, slot, element, correlation_id, at_s)
-        self.by_slot[key] = resource
+        if resource.key in self.by_slot:  # the pool handed out a slot we already hold: a bug
+            raise AssertionError(f"{pool.name} slot {slot} allocated twice")
+        self.by_slot[resource.key] = resource
         self.by_id[resource.id] = resource
         self.in_use_by_kind[pool.kind] += 1
         return resource
@@ -161,7 +176,7 @@ class ResourceInventory:
 
     def release(self, resource: Resource) -> None:
         """Return the slot to its pool and close the record."""
-        del self.by_slot[(resource.pool.name, resource.slot)]
+        del self.by_slot[resource.key]
         del self.by_id[resource.id]
         self.in_use_by_kind[resource.kind] -= 1
         resource.pool.release(resource.slot)

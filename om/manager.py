@@ -41,8 +41,9 @@ class OrderManager:
         self.catalog = catalog
         self.network = network
         self.bus = bus or EventBus()
-        self.products = ProductInventory()
-        self.services = ServiceInventory()
+        # What a cease closed goes too, unless ended orders are kept.
+        self.products = ProductInventory(keep_terminated=keep_ended)
+        self.services = ServiceInventory(keep_terminated=keep_ended)
         self.resources = ResourceInventory()
         self.fallout_queue = fallout_queue
         self.rom = Rom(env, network, southbound, self.resources, self.bus, policies,

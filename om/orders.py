@@ -8,9 +8,10 @@ lookup answers "which customer is this resource for?". State is only ever assign
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from sys import intern
-from typing import Any, NamedTuple
+from typing import Any
 
 
 class State(StrEnum):
@@ -87,6 +88,8 @@ class ProductOrder:
         self.approval: str | None = None  # the approval rule the order had to pass
         for item in items:
             item.order = self
+            # Made once: every layer's records and events below the item share it.
+            item.correlation_id = f"{id}/{item.id}"
 
     @property
     def order_type(self) -> str:
@@ -116,7 +119,8 @@ class ProductOrderItem:
 
     entity = "productOrderItem"
     __slots__ = ("id", "order", "action", "offering", "characteristics", "place", "state",
-                 "product_id", "service_items", "product_status", "after", "unchanged")
+                 "product_id", "service_items", "product_status", "after", "unchanged",
+                 "correlation_id")
 
     def __init__(self, id: str, action: Action, offering: str, place: str,
                  characteristics: dict[str, Any] | None = None,
@@ -139,14 +143,11 @@ class ProductOrderItem:
         self.product_status = product_status
         self.after = after
         self.unchanged: tuple[str, ...] = ()  # CFS a modify leaves alone (noChange)
-
-    @property
-    def correlation_id(self) -> str:
-        return f"{self.order.id}/{self.id}"
+        self.correlation_id = ""  # "<order id>/<item id>", set by its ProductOrder
 
     @property
     def key(self) -> str:
-        return f"{self.order.id}/{self.id}"
+        return self.correlation_id
 
     def __repr__(self) -> str:
         return f"<ProductOrderItem {self.correlation_id} {self.action} {self.state}>"
@@ -265,7 +266,7 @@ class ServiceOrderItem:
     entity = "serviceOrderItem"
     __slots__ = ("id", "order", "action", "plan", "state", "requires", "product_item",
                  "resource_order", "service_id", "characteristics", "changed", "service_state",
-                 "unchanged")
+                 "unchanged", "key", "correlation_id")
 
     def __init__(self, id: str, order: ServiceOrder, action: Action, plan: Any,
                  product_item: ProductOrderItem,
@@ -283,18 +284,12 @@ class ServiceOrderItem:
         self.changed: frozenset[str] = frozenset()  # characteristics a modify changes
         self.service_state: str | None = None  # a modify's target state (suspend/resume)
         self.unchanged: tuple[str, ...] = ()  # RFS a modify leaves alone (noChange)
+        self.key = f"{order.id}/{self.id}"
+        self.correlation_id = product_item.correlation_id  # shared, not a copy
 
     @property
     def cfs(self) -> str:
         return self.plan.name
-
-    @property
-    def correlation_id(self) -> str:
-        return self.product_item.correlation_id
-
-    @property
-    def key(self) -> str:
-        return f"{self.order.id}/{self.id}"
 
     def __repr__(self) -> str:
         return f"<ServiceOrderItem {self.order.id}/{self.id} {self.cfs} {self.state}>"
@@ -339,7 +334,7 @@ class ResourceOrderItem:
 
     entity = "resourceOrderItem"
     __slots__ = ("id", "order", "action", "spec", "state", "target", "reservations",
-                 "activated", "attempts", "appointment", "undoes")
+                 "activated", "attempts", "appointment", "undoes", "key", "correlation_id")
 
     def __init__(self, id: str, order: ResourceOrder, action: Action, spec: Any) -> None:
         self.id = intern(id)  # "1", "2", ...: one shared string, not one per item
@@ -353,18 +348,14 @@ class ResourceOrderItem:
         self.attempts = 0
         self.appointment: tuple[str, float] | None = None  # (technician, visit start s)
         self.undoes: Activation | None = None
+        # Made once and shared: the element's record of what it configured, the
+        # service's Activation and every event of the item hold these same strings.
+        self.key = f"{order.id}/{self.id}"
+        self.correlation_id = order.service_item.correlation_id
 
     @property
     def rfs(self) -> str:
         return self.spec.name
-
-    @property
-    def correlation_id(self) -> str:
-        return self.order.service_item.correlation_id
-
-    @property
-    def key(self) -> str:
-        return f"{self.order.id}/{self.id}"
 
     @property
     def place(self) -> str:
@@ -387,13 +378,6 @@ class ResourceOrderItem:
         return f"<ResourceOrderItem {self.order.id}/{self.id} {self.rfs} {self.state}>"
 
 
-class Sibling(NamedTuple):
-    """An item of the same resource order, as an :class:`Activation` sees it."""
-
-    spec: Any  # om.catalog.RfsSpec
-    reservations: list[Any]  # om.inventory.Resource records held
-
-
 class Activation:
     """What one completed add item left configured on its element: the record a service
     (TMF638) keeps so that a later cease can undo it and a modify can find it, instead of
@@ -401,33 +385,43 @@ class Activation:
 
     It carries exactly what the southbound port and ROM read of the item that built it
     (key, target, spec, place, characteristics, correlation id, the reservations it holds
-    and whether the element may still hold its configuration) and ``siblings``: the spec
-    and reservations of every item of the same resource order (a DHCP reservation names
-    the BNG's circuit). Records never point at each other, so a closed service's records
-    are freed by reference counting alone.
+    and whether the element may still hold its configuration) and ``siblings``: the
+    records of the same resource order, this one included (a DHCP reservation names the
+    BNG's circuit). The records of one order point at each other through ``siblings``:
+    :meth:`release` cuts that when the service closes, so that reference counting
+    frees them.
     """
 
     __slots__ = ("key", "spec", "target", "place", "characteristics", "correlation_id",
                  "reservations", "activated", "siblings")
     action = Action.ADD  # what the item it records did
 
-    def __init__(self, item: ResourceOrderItem, siblings: tuple[Sibling, ...] = ()) -> None:
+    def __init__(self, item: ResourceOrderItem) -> None:
         self.key = item.key
         self.spec = item.spec
         self.target = item.target
         self.place = item.place
         self.characteristics = item.characteristics
         self.correlation_id = item.correlation_id
-        # Shared with the item: a rollback of the item releases what the record holds.
-        self.reservations = item.reservations
+        # A tuple, smaller than the item's list: the record only ever gives them back.
+        self.reservations: tuple[Any, ...] = tuple(item.reservations)
         self.activated = item.activated
-        self.siblings = siblings
+        self.siblings: tuple[Activation, ...] = ()
 
     @classmethod
-    def of(cls, items: list[ResourceOrderItem]) -> list[Activation]:
-        """The records of a completed add order's items, in activation order."""
-        siblings = tuple(Sibling(item.spec, item.reservations) for item in items)
-        return [cls(item, siblings) for item in items]
+    def of(cls, items: list[ResourceOrderItem]) -> tuple[Activation, ...]:
+        """The records of a completed add order's items, in activation order (the same
+        tuple is each record's ``siblings``)."""
+        records = tuple(cls(item) for item in items)
+        for record in records:
+            record.siblings = records
+        return records
+
+    @staticmethod
+    def release(records: Sequence[Activation]) -> None:
+        """The service these records configured closed: let them go."""
+        for record in records:
+            record.siblings = ()
 
     @property
     def rfs(self) -> str:

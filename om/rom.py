@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import simpy
@@ -208,7 +208,7 @@ class Rom:
         for resource in reversed(item.reservations):
             if resource.status != "reconciled":
                 self.resources.release(resource)
-        item.reservations.clear()
+        item.reservations = []
 
     def _compensate(self, items: list[ResourceOrderItem]
                     ) -> Generator[simpy.Event, Any, None]:
@@ -253,7 +253,7 @@ class Rom:
         return order
 
     def decompose_delete(self, service_item: ServiceOrderItem,
-                         activations: list[Activation]) -> ResourceOrder:
+                         activations: Sequence[Activation]) -> ResourceOrder:
         """The resource order of a cease: one delete item per add item that built the
         service (its record), newest first (the reverse of activation order)."""
         order = ResourceOrder(self.order_ids(), service_item, self.env.now)

@@ -155,7 +155,7 @@ class Som:
         if item.action is Action.ADD:
             service = self.services.add(item.cfs, item.product_item.place, self.env.now,
                                         item.correlation_id,
-                                        [r.id for ri in order.items for r in ri.reservations])
+                                        tuple(r.id for ri in order.items for r in ri.reservations))
             service.activations = Activation.of(order.items)
             item.service_id = service.id
         elif item.action is Action.DELETE:

@@ -39,9 +39,9 @@ class Activated(Protocol):
     @property
     def correlation_id(self) -> str: ...
     @property
-    def siblings(self) -> Sequence[Any]: ...  # of the same resource order: spec, reservations
+    def siblings(self) -> Sequence[Activated]: ...  # of the same resource order
 
-    reservations: list[Any]  # om.inventory.Resource records held
+    reservations: Sequence[Any]  # om.inventory.Resource records held
     activated: bool  # the element may hold the configuration
 
     def identifiers(self) -> dict[str, str]: ...

@@ -24,7 +24,8 @@ def _element(env, sessions=2, **settings):
 
 def _item(n, slot=None, action=Action.ADD):
     pool = SimpleNamespace(name="BNG01:sessions")
-    reservations = [] if slot is None else [SimpleNamespace(pool=pool, slot=slot)]
+    reservations = [] if slot is None else [SimpleNamespace(pool=pool, slot=slot,
+                                                            key=(pool.name, slot))]
     return SimpleNamespace(key=f"RO-{n}/1", action=action, reservations=reservations)
 
 

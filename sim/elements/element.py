@@ -156,7 +156,7 @@ class Element:
         # A modify item (e.g. a new speed profile) re-configures what is there already.
         yield from self._edit(item, "modify" if item.action is Action.MODIFY else "activate")
         owner = item.key
-        keys = [(r.pool.name, r.slot) for r in item.reservations]
+        keys = [r.key for r in item.reservations]  # (pool, slot), shared with the inventory
         for key in keys:
             holder = self._configured.get(key)
             if holder is not None and holder != owner:
@@ -172,7 +172,7 @@ class Element:
         yield from self._edit(item, "deactivate")
         owner = item.key
         for r in item.reservations:
-            key = (r.pool.name, r.slot)
+            key = r.key
             if self._configured.get(key) == owner:
                 del self._configured[key]
 
