@@ -47,6 +47,9 @@ def generate_network(size: NetworkSize, seed: int, roster: Roster | None = None)
         build.exchange(e)
     for u in range(size.unserviceable_addresses):
         build.unserviceable_address(u)
+    # Last, so a network without off-net addresses draws exactly what it drew before.
+    for n in range(size.off_net_addresses):
+        build.unserviceable_address(n, off_net=True)
     phones = phone_number_pool("voice:numbers", FIRST_PHONE_NUMBER, size.phone_numbers)
     return Network(build.exchanges, build.olts, build.bngs, build.graph, build.ports,
                    build.c_vlans, build.session_pools, build.ipv4_pools, phones,
@@ -142,12 +145,13 @@ class _Builder:
             house += 1
         return house
 
-    def unserviceable_address(self, u: int) -> None:
-        """An address in the database that no PON port passes (in exchange areas in turn)."""
+    def unserviceable_address(self, u: int, off_net: bool = False) -> None:
+        """An address in the database that no PON port passes (in exchange areas in turn);
+        ``off_net``: one a wholesale partner's line reaches."""
         ex = self.exchanges[u % len(self.exchanges)]
         line = f"{self.rng.randint(1, 300)} {self.fake.street_name()}"
         self.addresses.append(Address(f"ADDR{len(self.addresses) + 1:07d}", line, ex.town,
-                                      self.fake.postcode(), ex.name, None))
+                                      self.fake.postcode(), ex.name, None, off_net))
 
 
 def _technicians(roster: Roster, regions: list[str]) -> list[TechnicianSpec]:

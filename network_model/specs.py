@@ -45,6 +45,9 @@ class NetworkSize(BaseModel):
     unserviceable_addresses: int = Field(
         0, ge=0, description="addresses in the address database that no PON port serves"
     )
+    off_net_share: float = Field(
+        0.0, ge=0, le=0.5, description="share of the address database outside our "
+        "footprint that a wholesale partner's line reaches (off-net addresses)")
     bngs: int = Field(2, ge=1, le=64)
     bng_session_capacity: int = Field(32000, ge=1, le=1_000_000)
     ipv4_pool_prefix_length: int = Field(20, ge=8, le=30)
@@ -63,6 +66,12 @@ class NetworkSize(BaseModel):
     def homes_passed(self) -> int:
         """Serviceable addresses the generator creates: one run of homes per PON port."""
         return self.pon_ports * (self.homes_per_pon_port or self.split_ratio)
+
+    @property
+    def off_net_addresses(self) -> int:
+        """Off-net addresses the generator adds: ``off_net_share`` of all addresses."""
+        share = self.off_net_share
+        return round(share / (1 - share) * (self.homes_passed + self.unserviceable_addresses))
 
     @field_validator("unserviceable_addresses")
     @classmethod
@@ -94,12 +103,12 @@ class NetworkSize(BaseModel):
 
     @model_validator(mode="after")
     def _buildable(self) -> NetworkSize:
-        homes = self.homes_passed + self.unserviceable_addresses
+        homes = self.homes_passed + self.unserviceable_addresses + self.off_net_addresses
         if homes > MAX_HOMES:
             raise PydanticCustomError(
                 "too_big", "the network has {homes} addresses (exchanges x olts_per_exchange x "
                 "line_cards_per_olt x pon_ports_per_line_card x homes_per_pon_port, plus "
-                "unserviceable_addresses); at most {most}",
+                "unserviceable and off-net addresses); at most {most}",
                 {"homes": f"{homes:,}", "most": f"{MAX_HOMES:,}"})
         # Exchanges are dealt round-robin over the BNGs; each OLT line card behind a BNG
         # takes one S-VLAN there, and 802.1Q has ids up to 4094.

@@ -83,6 +83,12 @@ class Network:
             return None
         return self.ports[address.port]
 
+    def off_net(self, address_id: str) -> bool:
+        """Whether ``address_id`` is off-net: outside our footprint, reached over a
+        wholesale partner's access line."""
+        address = self.address_by_id.get(address_id)
+        return address is not None and address.off_net
+
     def region_of_port(self, port: PonPort) -> str:
         return self.exchanges[self.olts[port.olt].exchange].region
 

@@ -6,6 +6,12 @@ kind that configures it. ``requires`` between CFS build the service order's depe
 DAG. Offerings may be bundles of other offerings. Nothing in om names an offering, a CFS
 or an RFS: a new product is a catalog edit.
 
+An RFS is fulfilled either by an element kind (``element``) or by a third party
+(``partner``: a logistics partner shipping the CPE, a wholesale operator's access line),
+whose order the partner gateway (:mod:`om.partners`) places and follows. A CFS may name
+``off_net_rfs``: what it decomposes into at an off-net address (one outside our
+footprint that a wholesale partner reaches) instead of ``rfs``.
+
 Each RFS lists the product ``characteristics`` it configures: a modify order touches
 only the RFS (and so the CFS) whose characteristics changed. ``approval_rules`` say which
 orders wait for an approver (many sites, a deep discount).
@@ -23,6 +29,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from network_model import PoolKind
+from network_model.topology import ACCESS_ELEMENTS
 from om.config_files import read_yaml
 from om.errors import CatalogError, describe_validation
 
@@ -32,7 +39,10 @@ _STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 class RfsModel(BaseModel):
     model_config = _STRICT
     description: str = ""
-    element: str = Field(min_length=1, description="element kind that configures it")
+    element: str | None = Field(None, min_length=1,
+                                description="element kind that configures it")
+    partner: str | None = Field(None, min_length=1, pattern=r"^[\w.-]+$",
+                                description="partner that fulfils it (instead of an element)")
     resources: list[PoolKind] = []
     characteristics: list[str] = Field(
         default=[], description="product characteristics this RFS configures (modify deltas)")
@@ -43,6 +53,7 @@ class CfsModel(BaseModel):
     description: str = ""
     requires: list[str] = []
     rfs: list[str] = Field(min_length=1)
+    off_net_rfs: list[str] = Field(default=[], description="its RFS at an off-net address")
 
 
 class OfferingModel(BaseModel):
@@ -75,16 +86,21 @@ class CatalogModel(BaseModel):
 
 
 class RfsSpec:
-    """A compiled RFS: what ROM reserves and which element kind activates it."""
+    """A compiled RFS: what ROM reserves and which element kind activates it.
 
-    __slots__ = ("name", "element", "pools", "characteristics")
+    A partner's RFS has ``partner`` set and ``element`` ``partner:<name>``: ROM's
+    target, and the key of its retry policy (the gateway keeps its own, so it has none).
+    """
+
+    __slots__ = ("name", "element", "pools", "characteristics", "partner")
 
     def __init__(self, name: str, element: str, pools: tuple[PoolKind, ...],
-                 characteristics: tuple[str, ...]) -> None:
+                 characteristics: tuple[str, ...], partner: str | None = None) -> None:
         self.name = name
         self.element = element
         self.pools = pools
         self.characteristics = characteristics
+        self.partner = partner
 
     def __repr__(self) -> str:
         return f"<RfsSpec {self.name} -> {self.element}>"
@@ -92,15 +108,28 @@ class RfsSpec:
 
 class CfsPlan:
     """A compiled CFS: its RFS (activated in order), the CFS it requires, and the product
-    characteristics its RFS configure."""
+    characteristics its RFS configure. ``off_net_rfs``: its RFS at an off-net address
+    (empty: it has no off-net form)."""
 
-    __slots__ = ("name", "rfs", "requires", "characteristics")
+    __slots__ = ("name", "rfs", "requires", "characteristics", "off_net_rfs")
 
-    def __init__(self, name: str, rfs: tuple[RfsSpec, ...], requires: tuple[str, ...]) -> None:
+    def __init__(self, name: str, rfs: tuple[RfsSpec, ...], requires: tuple[str, ...],
+                 off_net_rfs: tuple[RfsSpec, ...] = ()) -> None:
         self.name = name
         self.rfs = rfs
         self.requires = requires
-        self.characteristics = frozenset(c for spec in rfs for c in spec.characteristics)
+        self.off_net_rfs = off_net_rfs
+        self.characteristics = frozenset(c for spec in rfs + off_net_rfs
+                                         for c in spec.characteristics)
+
+    @property
+    def needs_footprint(self) -> bool:
+        """Whether some RFS is configured on an access element (a PON port's path)."""
+        return any(spec.element in ACCESS_ELEMENTS for spec in self.rfs)
+
+    def rfs_at(self, off_net: bool) -> tuple[RfsSpec, ...]:
+        """The RFS it decomposes into at an on-net or an off-net address."""
+        return self.off_net_rfs if off_net and self.off_net_rfs else self.rfs
 
     def __repr__(self) -> str:
         return f"<CfsPlan {self.name}>"
@@ -131,6 +160,12 @@ class OfferingPlan:
     @property
     def is_bundle(self) -> bool:
         return bool(self.constituents)
+
+    @property
+    def serves_off_net(self) -> bool:
+        """Whether it can be provided at an off-net address: every CFS that needs our
+        footprint has an off-net form."""
+        return all(c.off_net_rfs or not c.needs_footprint for c in self.cfs)
 
     def __repr__(self) -> str:
         return f"<OfferingPlan {self.name} cfs={[c.name for c in self.cfs]}>"
@@ -173,19 +208,27 @@ class Catalog:
         self.name = model.name
         self.source = source
         self.model = model
-        rfs = {n: RfsSpec(n, m.element, tuple(m.resources), tuple(m.characteristics))
+        rfs = {n: self._compile_rfs(n, m, source)
                for n, m in model.resource_facing_services.items()}
         cfs: dict[str, CfsPlan] = {}
         for name, m in model.customer_facing_services.items():
-            for i, r in enumerate(m.rfs):
-                if r not in rfs:
-                    raise CatalogError(f"{source}: customer_facing_services.{name}.rfs.{i}: "
-                                       f"unknown RFS '{r}'")
+            for field, names in (("rfs", m.rfs), ("off_net_rfs", m.off_net_rfs)):
+                for i, r in enumerate(names):
+                    if r not in rfs:
+                        raise CatalogError(f"{source}: customer_facing_services.{name}."
+                                           f"{field}.{i}: unknown RFS '{r}'")
+            for i, r in enumerate(m.off_net_rfs):
+                if rfs[r].element in ACCESS_ELEMENTS:
+                    raise CatalogError(f"{source}: customer_facing_services.{name}."
+                                       f"off_net_rfs.{i}: '{r}' is configured on "
+                                       f"'{rfs[r].element}', which an off-net address "
+                                       f"does not reach")
             for i, r in enumerate(m.requires):
                 if r not in model.customer_facing_services:
                     raise CatalogError(f"{source}: customer_facing_services.{name}.requires."
                                        f"{i}: unknown CFS '{r}'")
-            cfs[name] = CfsPlan(name, tuple(rfs[r] for r in m.rfs), tuple(m.requires))
+            cfs[name] = CfsPlan(name, tuple(rfs[r] for r in m.rfs), tuple(m.requires),
+                                tuple(rfs[r] for r in m.off_net_rfs))
         self._check_acyclic(model, source)
         self.cfs: dict[str, CfsPlan] = cfs
         self.approval_rules: list[ApprovalRule] = []
@@ -198,6 +241,24 @@ class Catalog:
         self.offerings: dict[str, OfferingPlan] = {}
         for name in model.product_offerings:
             self.offerings[name] = self._compile_offering(name, cfs, source, ())
+
+    @staticmethod
+    def _compile_rfs(name: str, m: RfsModel, source: str) -> RfsSpec:
+        where = f"{source}: resource_facing_services.{name}"
+        if (m.element is None) == (m.partner is None):
+            raise CatalogError(f"{where}: give either 'element' (an element kind "
+                               f"configures it) or 'partner' (a third party fulfils it)")
+        if m.partner is not None:
+            if m.resources:
+                raise CatalogError(f"{where}.resources: a partner's RFS draws from no "
+                                   f"pool of ours")
+            return RfsSpec(name, f"partner:{m.partner}", (), tuple(m.characteristics),
+                           m.partner)
+        assert m.element is not None
+        if m.element.startswith("partner:"):
+            raise CatalogError(f"{where}.element: 'partner:' names a partner; say "
+                               f"'partner: {m.element[8:]}' instead")
+        return RfsSpec(name, m.element, tuple(m.resources), tuple(m.characteristics))
 
     @staticmethod
     def _check_acyclic(model: CatalogModel, source: str) -> None:
@@ -263,8 +324,14 @@ class Catalog:
         return None
 
     def element_kinds(self) -> list[str]:
-        """Every element kind some RFS is configured on, sorted."""
-        return sorted({m.element for m in self.model.resource_facing_services.values()})
+        """Every element kind some RFS is configured on, sorted (partners aside)."""
+        return sorted({m.element for m in self.model.resource_facing_services.values()
+                       if m.element is not None})
+
+    def partners(self) -> list[str]:
+        """Every partner some RFS is fulfilled by, sorted."""
+        return sorted({m.partner for m in self.model.resource_facing_services.values()
+                       if m.partner is not None})
 
 
 def load_catalog(path: Path | str) -> Catalog:

@@ -179,3 +179,34 @@ class ApprovalDecided:
     approved: bool
     waited_s: float  # queueing plus the approver's response time
     at_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerOrderChanged:
+    """The partner gateway placed, or heard of a change of, a partner's order.
+
+    ``partner_order_id`` is the partner's id for it; ``item_key`` our resource order
+    item (the partner knows it as the order's external id): the correlation both ways.
+    ``state`` is the partner's (TMF622 spelling), ``detail`` its reason or error code.
+    """
+
+    order_id: str  # our product order
+    item_key: str
+    partner: str
+    partner_order_id: str
+    state: str
+    at_s: float
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerJeopardy:
+    """A partner announced it will be late (a delay, or an order accepted only in part):
+    jeopardy from the partner's side, before our own SLA clock says so."""
+
+    order_id: str
+    item_key: str
+    partner: str
+    reason: str  # "delayed" | "partial"
+    expected_s: float  # when the partner now expects to complete
+    at_s: float

@@ -31,6 +31,16 @@ class FalloutCause(StrEnum):
     CUSTOMER_NOT_HOME = "customer_not_home"
     APPROVAL_REJECTED = "approval_rejected"
     DEPENDENCY_FAILED = "dependency_failed"
+    # A partner's (om.partners): it refused our order (no capacity, address unknown),
+    # did not answer or did not deliver in time, or the courier failed to deliver.
+    PARTNER_REJECTED = "partner_rejected"
+    PARTNER_TIMEOUT = "partner_timeout"
+    DELIVERY_FAILED = "delivery_failed"
+
+
+# Causes raised across a partner boundary: their fallout is the partner layer's.
+PARTNER_CAUSES = frozenset({FalloutCause.PARTNER_REJECTED, FalloutCause.PARTNER_TIMEOUT,
+                            FalloutCause.DELIVERY_FAILED})
 
 
 # Causes a retry can cure: the element may answer next time, the customer may be home.
@@ -44,6 +54,7 @@ class Layer(StrEnum):
     COM = "COM"
     SOM = "SOM"
     ROM = "ROM"
+    PARTNER = "partner"  # the partner gateway: a third party's order failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +95,10 @@ NO_RETRY = RetryPolicy(attempts=1, timeout_s=math.inf, backoff_s=0)
 def record_fallout(bus: EventBus, order: ProductOrder, layer: Layer, cause: FalloutCause,
                    item_key: str, correlation_id: str, offering: str, at_s: float,
                    detail: str = "") -> None:
-    """Note the order's root cause (the first fallout wins) and emit FalloutRaised."""
+    """Note the order's root cause (the first fallout wins) and emit FalloutRaised.
+    A partner's cause is raised in the partner layer, whichever layer reports it."""
+    if cause in PARTNER_CAUSES:
+        layer = Layer.PARTNER
     if order.fallout_cause is None:
         order.fallout_cause = cause.value
     bus.emit(FalloutRaised(layer.value, cause.value, order.id, item_key, correlation_id,

@@ -1,5 +1,6 @@
-"""The emulated network: every element instance, and the router that satisfies om's
-southbound port by handing each resource order item to the element named by its target.
+"""The emulated network: every element instance and partner, and the router that
+satisfies om's southbound port by handing each resource order item to the element named
+by its target (om's partner gateway orders from the partners).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sim.elements.bng import Bng
 from sim.elements.dhcp import Dhcp
 from sim.elements.element import Element
 from sim.elements.olt import Olt
+from sim.elements.partner import EmulatedPartner
 from sim.elements.workforce import Workforce, crews
 from sim.rng import stream
 from sim.scenario.schema import Scenario
@@ -28,6 +30,10 @@ class EmulatedNetwork:
         self.env = env
         self.elements: dict[str, Element] = {}
         self.crews: dict[str, Workforce] = {}
+        # The partners the catalog's RFS name (om's partner gateway orders from them).
+        self.partners = {name: EmulatedPartner(env, name, scenario.partner_settings(name),
+                                               stream(seed, replication, f"partner:{name}"))
+                         for name in catalog.partners()}
 
         def add(element_cls: type[Element], kind: str, name: str) -> None:
             full = f"{kind}:{name}" if name else kind

@@ -8,7 +8,9 @@ into the JSON report under ``trace`` (order id -> tree); times are simulated sec
 Besides the states, a tree keeps the order's first fallout (cause, layer, when, the
 item that raised it) and, on a resource order item done by the workforce, each install
 visit (booked, on the dispatch queue, started, ended, installed or nobody home): what
-``omsim export`` turns into an order history.
+``omsim export`` turns into an order history. On an item a partner fulfils, the
+partner's order: its id at the partner and each state it reported (the correlation
+both ways: the partner knows the order by the item's id).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from om import EventBus, FalloutRaised, ProductOrder, StateChanged
+from om.events import PartnerOrderChanged
 from sim.elements.events import VisitEnded, VisitQueued, VisitStarted
 
 History = list[tuple[str, float]]
@@ -29,6 +32,8 @@ class TraceRecorder:
         self.orders: list[ProductOrder] = []
         self.fallout: dict[str, FalloutRaised] = {}  # order id -> its first fallout
         self.visits: dict[str, list[dict[str, Any]]] = {}  # resource order item -> visits
+        self.partner_orders: dict[str, dict[str, Any]] = {}  # resource order item -> order
+        bus.subscribe(PartnerOrderChanged, self._on_partner)
         bus.subscribe(StateChanged, self._on_state)
         bus.subscribe(FalloutRaised, self._on_fallout)
         bus.subscribe(VisitQueued, self._on_queued)
@@ -51,6 +56,12 @@ class TraceRecorder:
         visit = self.visits[event.item_key][-1]
         visit["ended_s"] = round(event.at_s, 3)
         visit["installed"] = event.installed
+
+    def _on_partner(self, event: PartnerOrderChanged) -> None:
+        record = self.partner_orders.setdefault(
+            event.item_key, {"partner": event.partner, "orders": {}})
+        record["orders"].setdefault(event.partner_order_id, []).append(
+            [event.state, round(event.at_s, 3), event.detail])
 
     def track(self, order: ProductOrder) -> None:
         """Remember an order so that its tree can be built (call at submit)."""
@@ -121,7 +132,9 @@ class TraceRecorder:
                 "items": [{"id": r.key, "rfs": r.rfs, "action": r.action.value,
                            "target": r.target, "resources": r.identifiers(),
                            "state": r.state.value, "history": self._h(r),
-                           **({"visits": self._visits(r)} if r.key in self.visits else {})}
+                           **({"visits": self._visits(r)} if r.key in self.visits else {}),
+                           **({"partner": self.partner_orders[r.key]}
+                              if r.key in self.partner_orders else {})}
                           for r in ro.items]},
         }
 

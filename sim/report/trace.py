@@ -57,11 +57,22 @@ def render(tree: dict[str, Any]) -> Tree:
                               f"{_states(ro['history'])}")
             for r in ro["items"]:
                 held = ", ".join(f"{k} {v}" for k, v in r["resources"].items())
-                rnode.add(f"{r['id']} {r['action']} {r['rfs']} on {r['target']}"
-                          f"{escape(' [' + held + ']') if held else ''}: "
-                          f"[cyan]{r['state']}[/cyan]"
-                          f"  {_states(r['history'])}")
+                leaf = rnode.add(f"{r['id']} {r['action']} {r['rfs']} on {r['target']}"
+                                 f"{escape(' [' + held + ']') if held else ''}: "
+                                 f"[cyan]{r['state']}[/cyan]"
+                                 f"  {_states(r['history'])}")
+                _partner(leaf, r.get("partner"), r["id"])
     return root
+
+
+def _partner(node: Tree, partner: dict[str, Any] | None, item_id: str) -> None:
+    """The partner's order(s) of an item: its id there, our item as its external id,
+    and each state the partner reported (with its reason or error code)."""
+    for order_id, history in (partner or {}).get("orders", {}).items():
+        states = "  ".join(f"{state}{'(' + detail + ')' if detail else ''} @{_when(t)}"
+                           for state, t, detail in history)
+        node.add(f"partner order {order_id} at {partner['partner']} "  # type: ignore[index]
+                 f"(externalId {item_id}): {states}")
 
 
 def print_trace(report: dict[str, Any], order_id: str, console: Console | None = None,

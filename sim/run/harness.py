@@ -16,6 +16,7 @@ from network_model import Network, generate_network
 from om import Catalog, EventBus, OrderManager, ProductOrder, Southbound
 from om.approvals import ApproverPool
 from om.fallout import FalloutQueue, RetryPolicy
+from om.partners import PartnerGateway, PartnerPolicy
 from sim.elements.router import EmulatedNetwork
 from sim.measure.impact import inventory_snapshot
 from sim.measure.metrics import Metrics
@@ -84,7 +85,8 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
     network = generate_network(scenario.network, seed, scenario.workforce)
     bus = EventBus()  # the order manager's events and the workforce's
     emulated = EmulatedNetwork(env, network, catalog, scenario, seed, replication, bus)
-    port = emulated if southbound is None else southbound(env, network, scenario)
+    port = with_partners(env, emulated if southbound is None
+                         else southbound(env, network, scenario), emulated, bus, scenario)
     om = OrderManager(env, catalog, network, port, bus,
                       policies=retry_policies(scenario, catalog),
                       fallout_queue=fallout_queue(env, bus, scenario, seed, replication),
@@ -141,6 +143,27 @@ def retry_policies(scenario: Scenario, catalog: Catalog) -> dict[str, RetryPolic
             policies[kind] = RetryPolicy(r.attempts, r.timeout_s, r.backoff_s,
                                          r.backoff_factor, r.jitter)
     return policies
+
+
+def with_partners(env: simpy.Environment, port: Southbound, emulated: EmulatedNetwork,
+                  bus: EventBus, scenario: Scenario) -> Southbound:
+    """``port``, with om's partner gateway beside it when the catalog hands some RFS to
+    partners (the emulated ones of ``emulated``)."""
+    if not emulated.partners:
+        return port
+    return PartnerGateway(env, port, dict(emulated.partners), bus,
+                          partner_policies(scenario, scenario.load_catalog()))
+
+
+def partner_policies(scenario: Scenario, catalog: Catalog) -> dict[str, PartnerPolicy]:
+    """The partner gateway's policy per partner, from the scenario's ``partners``."""
+    out = {}
+    for name in catalog.partners():
+        g = scenario.partner_settings(name).gateway
+        attempts = g.attempts if scenario.order_management.retries else 1
+        out[name] = PartnerPolicy(attempts, g.answer_timeout_s, g.backoff_s,
+                                  g.deadline_days * DAY_S)
+    return out
 
 
 def approver_pool(env: simpy.Environment, bus: EventBus, scenario: Scenario, seed: int,

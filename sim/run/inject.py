@@ -5,7 +5,8 @@ Each fault kind has a binder that checks the fault against the network (an error
 the scenario file, the fault and the field) and returns what applies it and what undoes
 it; one SimPy process per fault applies it at ``from_days`` and undoes it at
 ``until_days``. Faults act on elements and crews only through their own methods
-(``set_down``, ``set_lost_answer_rate``, ``set_error_rate``, ``drift``, ``set_absent``),
+(``set_down``, ``set_lost_answer_rate``, ``set_error_rate``, ``drift``, ``set_absent``;
+a partner's ``set_down`` and ``surge``),
 on pools through their ``limit`` and on links through the topology.
 """
 
@@ -28,6 +29,8 @@ from sim.scenario.faults import (
     InventoryDrift,
     LinkCut,
     LostAnswers,
+    PartnerBacklogSurge,
+    PartnerOutage,
     PoolLimit,
     WorkforceAbsence,
 )
@@ -158,6 +161,25 @@ def _inventory_drift(fault: InventoryDrift, t: _Target) -> tuple[Action, None]:
     return drift, None
 
 
+def _partner(name: str, t: _Target) -> Any:
+    partner = t.emulated.partners.get(name)
+    if partner is None:
+        raise ScenarioError(f"{t.where}.partner: no partner '{name}' in the catalog "
+                            f"(known: {', '.join(sorted(t.emulated.partners)) or 'none'})")
+    return partner
+
+
+def _partner_outage(fault: PartnerOutage, t: _Target) -> tuple[Action, Action]:
+    partner = _partner(fault.partner, t)
+    return (lambda: partner.set_down(True)), (lambda: partner.set_down(False))
+
+
+def _partner_backlog_surge(fault: PartnerBacklogSurge, t: _Target) -> tuple[Action, Action]:
+    partner = _partner(fault.partner, t)
+    return ((lambda: partner.surge(fault.orders, fault.lead_time_factor)),
+            (lambda: partner.surge(0, 1.0)))
+
+
 _BINDERS: dict[type, Callable[[Any, _Target], tuple[Action, Action | None]]] = {
     PoolLimit: _pool_limit,
     WorkforceAbsence: _workforce_absence,
@@ -166,6 +188,8 @@ _BINDERS: dict[type, Callable[[Any, _Target], tuple[Action, Action | None]]] = {
     LostAnswers: _lost_answers,
     ElementErrors: _element_errors,
     InventoryDrift: _inventory_drift,
+    PartnerOutage: _partner_outage,
+    PartnerBacklogSurge: _partner_backlog_surge,
 }
 
 

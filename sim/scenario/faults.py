@@ -13,6 +13,9 @@ only: :mod:`sim.run.inject` checks them against the network of a run and applies
 - ``element_errors``: an element kind refuses a share of activations.
 - ``inventory_drift``: a share of the free slots of a pool kind is already used in the
   network, unknown to the inventory: activation there fails as ``inventory_mismatch``.
+- ``partner_outage``: a partner's order API answers nothing (``partner_timeout``).
+- ``partner_backlog_surge``: ``orders`` of other customers fill a partner's backlog and
+  its lead times stretch by ``lead_time_factor`` (``partner_rejected``: no capacity).
 """
 
 from __future__ import annotations
@@ -84,5 +87,18 @@ class InventoryDrift(_Window):
     share: float = Field(gt=0, le=1, description="share of free slots already used")
 
 
+class PartnerOutage(_Window):
+    kind: Literal["partner_outage"]
+    partner: str = Field(min_length=1, max_length=200)
+
+
+class PartnerBacklogSurge(_Window):
+    kind: Literal["partner_backlog_surge"]
+    partner: str = Field(min_length=1, max_length=200)
+    orders: int = Field(ge=0, le=10_000_000, description="other customers' orders")
+    lead_time_factor: float = Field(1.0, ge=1, le=100)
+
+
 Fault = Annotated[PoolLimit | WorkforceAbsence | ElementOutage | LinkCut | LostAnswers
-                  | ElementErrors | InventoryDrift, Field(discriminator="kind")]
+                  | ElementErrors | InventoryDrift | PartnerOutage | PartnerBacklogSurge,
+                  Field(discriminator="kind")]

@@ -23,6 +23,7 @@ from om import Catalog, load_catalog
 from sim.scenario.distributions import Distribution, LogNormal, Triangular, Uniform
 from sim.scenario.faults import Fault
 from sim.scenario.limits import MAX_DAYS, MAX_RATE_PER_DAY, MAX_SEED
+from sim.scenario.partners import PartnerSettings
 from sim.scenario.profiles import RateProfile
 from sim.units import DAY_S
 
@@ -163,6 +164,7 @@ class Scenario(BaseModel):
     network: NetworkSize = NetworkSize()
     workforce: WorkforceSettings = WorkforceSettings()
     elements: dict[str, ElementSettings] = {}
+    partners: dict[str, PartnerSettings] = Field({}, max_length=100)
     arrivals: list[Arrival] = Field(min_length=1, max_length=1000)
     rate_profiles: dict[str, RateProfile] = Field({}, max_length=1000)
     order_management: OrderManagementSettings = OrderManagementSettings()
@@ -204,3 +206,6 @@ class Scenario(BaseModel):
 
     def element_settings(self, kind: str) -> ElementSettings:
         return self.elements.get(kind) or ElementSettings()
+
+    def partner_settings(self, name: str) -> PartnerSettings:
+        return self.partners.get(name) or PartnerSettings()
