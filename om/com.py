@@ -237,7 +237,9 @@ class Com:
                               if i.id in item.after):
             return (FalloutCause.DEPENDENCY_FAILED,
                     f"waits for item(s) {', '.join(item.after)}, which failed")
-        if item.action is Action.ADD and self.network.serving_port(item.place) is None:
+        if (item.action is Action.ADD and self.network.serving_port(item.place) is None
+                and not (self.network.off_net(item.place)  # a wholesale line reaches it
+                         and self.catalog.offerings[item.offering].serves_off_net)):
             return (FalloutCause.ADDRESS_NOT_FOUND,
                     f"address {item.place!r} is not served by any PON port")
         return None

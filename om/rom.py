@@ -79,7 +79,8 @@ class Rom:
         """The resource order for one service order item: one item per RFS of its CFS."""
         order = ResourceOrder(self.order_ids(), service_item, self.env.now)
         port = self.network.serving_port(service_item.product_item.place)
-        for n, spec in enumerate(service_item.plan.rfs, 1):
+        # No port of ours: COM let it through as off-net (a partner's line reaches it).
+        for n, spec in enumerate(service_item.plan.rfs_at(off_net=port is None), 1):
             item = ResourceOrderItem(str(n), order, Action.ADD, spec)
             item.target = self.network.element_for(spec.element, port)
             order.items.append(item)
@@ -242,7 +243,7 @@ class Rom:
         changed characteristics; the other RFS are ``noChange`` and are not sent."""
         order = ResourceOrder(self.order_ids(), service_item, self.env.now)
         port = self.network.serving_port(service_item.product_item.place)
-        for spec in service_item.plan.rfs:
+        for spec in service_item.plan.rfs_at(off_net=port is None):
             if service_item.changed.intersection(spec.characteristics):
                 item = ResourceOrderItem(str(len(order.items) + 1), order, Action.MODIFY, spec)
                 item.target = self.network.element_for(spec.element, port)
@@ -268,9 +269,9 @@ class Rom:
     def cancel(self, order: ResourceOrder) -> None:
         """Stop an add order whose product order is being cancelled.
 
-        Waits that may take days (an install visit not yet started, an item held in
-        the fallout queue) are interrupted now; an element edit in flight is let
-        finish, and the order stops at its next item boundary.
+        Waits that may take days (an install visit not yet started, a partner's order,
+        an item held in the fallout queue) are interrupted now; an element edit in
+        flight is let finish, and the order stops at its next item boundary.
         """
         process = self.running.get(order.id)
         if process is None or not process.is_alive:
@@ -280,7 +281,9 @@ class Rom:
         if current is None:
             return
         waiting_for_visit = current.spec.element == "workforce" and current.appointment is None
-        if current.state is State.HELD or waiting_for_visit:
+        # A partner's order is cancelled at the partner (om.partners), which may refuse.
+        waiting_for_partner = current.spec.partner is not None
+        if current.state is State.HELD or waiting_for_visit or waiting_for_partner:
             process.interrupt("cancelled")
 
     def _run_cancellable(self, order: ResourceOrder) -> Generator[simpy.Event, Any, State]:

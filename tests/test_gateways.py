@@ -6,16 +6,19 @@ partners (lead times, failures, a backlog, no return past a point)."""
 from __future__ import annotations
 
 import copy
+import io
 
 import pytest
 import simpy
+from rich.console import Console
 
 from network_model import NetworkSize, generate_network
-from om import Action, CatalogError, ProductOrderItem
+from om import Action, CatalogError, ProductOrderItem, State
 from om.catalog import catalog_from_dict
 from om.config_files import read_yaml
 from om.partners import PartnerRequest
 from sim.elements.partner import EmulatedPartner
+from sim.report.trace import render
 from sim.rng import stream
 from sim.run.harness import build_run
 from sim.scenario.load import scenario_from_dict
@@ -103,6 +106,42 @@ def _tiny_run(**partners):
     run = build_run(scenario_from_dict(raw, "tiny.yaml", REPO), trace=True)
     off_net = next(a.id for a in run.om.network.addresses if a.off_net)
     return run, off_net
+
+
+def test_off_net_provide_completes_through_the_wholesale_partner_correlated_both_ways():
+    run, place = _tiny_run()
+    order = run.om.com.new_order([ProductOrderItem("1", Action.ADD, HOME, place)], "Ada")
+    run.trace.track(order)
+    run.om.submit(order)
+    run.env.run(until=10 * DAY_S)
+    assert order.state is State.COMPLETED
+    items = order.items[0].service_items[0].resource_order.items
+    assert [i.rfs for i in items] == ["RFS_WholesaleAccess", "RFS_CpeDelivery"]
+    wholesale = run.emulated.partners["wholesale"]
+    (theirs,) = wholesale.orders.values()
+    assert theirs.request.external_id == items[0].key  # the partner knows our item
+    tree = run.trace.tree(order)
+    line = tree["items"][0]["services"][0]["resource_order"]["items"][0]
+    assert list(line["partner"]["orders"]) == [theirs.id]  # and we know theirs
+    assert [s for s, _, _ in line["partner"]["orders"][theirs.id]] == ["acknowledged",
+                                                                       "completed"]
+    assert line["target"] == "partner:wholesale"
+    console = Console(record=True, width=250, file=io.StringIO())
+    console.print(render(tree))
+    text = console.export_text()
+    assert f"partner order {theirs.id} at wholesale (externalId {items[0].key})" in text
+
+
+def test_a_cancelled_order_cancels_its_partner_order():
+    run, place = _tiny_run()
+    order = run.om.com.new_order([ProductOrderItem("1", Action.ADD, HOME, place)], "Ada")
+    run.om.submit(order)
+    run.env.run(until=1 * DAY_S)  # the wholesale line is a quarter done
+    assert run.om.com.cancel(order, "moved away").accepted
+    run.env.run(until=10 * DAY_S)
+    assert order.state is State.CANCELLED
+    (theirs,) = run.emulated.partners["wholesale"].orders.values()
+    assert theirs.state == "cancelled"
 
 
 @pytest.mark.parametrize(("settings", "cause"), [
