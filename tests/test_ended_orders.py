@@ -68,6 +68,9 @@ def test_an_ended_order_is_not_reachable_from_the_order_manager():
     assert [o.id for o in alive if o.state not in (State.ACKNOWLEDGED, State.PENDING,
                                                    State.IN_PROGRESS)] == []
     assert len(alive) == states["in_flight"]
+    # The report keeps a row of numbers per order, and finds only open ones by id.
+    assert len(run.metrics.orders) == states["submitted"]
+    assert run.metrics.orders.changing == states["in_flight"]
 
 
 def test_a_cease_undoes_the_records_of_an_add_order_that_left_memory():

@@ -12,7 +12,7 @@ import pytest
 from om import StateChanged
 from om.orders import TERMINAL
 from sim.elements.events import VisitStarted
-from sim.measure.metrics import OrderRecord
+from sim.measure.ledger import Row
 from sim.measure.sojourn import censored_cycle_time
 from sim.run.harness import build_run, finish
 from sim.scenario.load import scenario_from_dict
@@ -93,11 +93,8 @@ def test_censored_cycle_time_counts_the_open_orders(small_run):
     assert km["p90"] > completed["p90"] and km["mean"] > completed["mean"]
 
 
-def _record(submitted_h: float, ended_h: float | None, state: str) -> OrderRecord:
-    r = OrderRecord("x", "provide", submitted_h * HOUR_S)
-    r.ended_s = None if ended_h is None else ended_h * HOUR_S
-    r.state = state
-    return r
+def _record(submitted_h: float, ended_h: float | None, state: str) -> Row:
+    return Row(submitted_h * HOUR_S, None if ended_h is None else ended_h * HOUR_S, state)
 
 
 def test_censored_cycle_time_matches_the_completed_one_when_nothing_is_open():

@@ -6,10 +6,16 @@ owns one.
 SLA attainment is the share of delivery orders (provide and move) completed within
 their offering's ``sla_days``, among those submitted after the warm-up; jeopardy and
 breach counts cover every order type.
+
+Each order is a row of the order ledger (:mod:`sim.measure.ledger`) that
+:class:`sim.measure.metrics.Metrics` keeps; what only these figures need (the first
+item's offering, jeopardy and breach) is in it too. A bulk order keeps a small record of
+its own (its sites), and the lifecycle requests are counted as they are decided.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from typing import Any
 
@@ -24,32 +30,22 @@ from om.events import (
     SlaBreached,
 )
 from om.orders import TERMINAL
+from sim.measure.ledger import BREACHED, JEOPARDY, OPEN, STATES, Columns, OrderLedger
 from sim.measure.rounding import r6 as _r
 from sim.units import DAY_S, HOUR_S
 
 _DELIVERY = ("provide", "move")
 
 
-class LifecycleRecord:
-    """What the lifecycle figures keep about one product order."""
+class BulkRecord:
+    """The sites of one bulk order (a provide of several sites) and how each ended."""
 
-    __slots__ = ("order_type", "offering", "segment", "sla_s", "submitted_s", "ended_s",
-                 "state", "jeopardy", "breached", "places", "done_sites", "failed_sites")
+    __slots__ = ("row", "offering", "places", "done_sites", "failed_sites")
 
-    def __init__(self, order: ProductOrder, catalog: Catalog, now: float) -> None:
-        self.order_type = order.order_type
-        first = catalog.offering(order.items[0].offering) if order.items else None
-        self.offering = order.items[0].offering if order.items else ""
-        self.segment = first.segment if first else "unknown"
-        self.sla_s = first.sla_s if first else 0.0
-        self.submitted_s = now
-        self.ended_s: float | None = None
-        self.state = "acknowledged"
-        self.jeopardy = False
-        self.breached = False
-        # Bulk orders only (a provide of several sites): item id -> site address.
-        bulk = len(order.items) > 1 and self.order_type == "provide"
-        self.places = {i.id: i.place for i in order.items} if bulk else None
+    def __init__(self, row: int, order: ProductOrder) -> None:
+        self.row = row  # in the order ledger
+        self.offering = order.items[0].offering
+        self.places = {i.id: i.place for i in order.items}  # item id -> site address
         self.done_sites = 0
         self.failed_sites: list[str] = []
 
@@ -58,137 +54,154 @@ class LifecycleMetrics:
     """Subscribes to lifecycle events; ``report`` gives the report's lifecycle keys."""
 
     def __init__(self, bus: EventBus, catalog: Catalog, warmup_s: float,
-                 jeopardy_share: float) -> None:
+                 jeopardy_share: float, ledger: OrderLedger) -> None:
         self.catalog = catalog
         self.warmup_s = warmup_s
         self.jeopardy_share = jeopardy_share
-        self.records: dict[str, LifecycleRecord] = {}
-        self.cancellations: list[CancellationDecided] = []
-        self.amendments: list[AmendmentDecided] = []
-        self.approvals: list[ApprovalDecided] = []
+        self.ledger = ledger  # Metrics' rows: one per order it was told of
+        self.bulk: dict[str, BulkRecord] = {}  # by order id, in submission order
+        self.cancellations = Counter[str]()  # requested, accepted, refused
+        self.refusals = Counter[str]()  # by kind
+        self.amendments = Counter[str]()  # requested, applied, refused
+        self.approvals = Counter[str]()  # decided, approved, rejected
+        self._approval_waits_s = array("d")
         bus.subscribe(StateChanged, self._on_state)
         bus.subscribe(JeopardyRaised, self._on_jeopardy)
         bus.subscribe(SlaBreached, self._on_breach)
-        bus.subscribe(CancellationDecided, self.cancellations.append)
-        bus.subscribe(AmendmentDecided, self.amendments.append)
-        bus.subscribe(ApprovalDecided, self.approvals.append)
+        bus.subscribe(CancellationDecided, self._on_cancellation)
+        bus.subscribe(AmendmentDecided, self._on_amendment)
+        bus.subscribe(ApprovalDecided, self._on_approval)
 
     def order_submitted(self, order: ProductOrder, now: float) -> None:
-        self.records[order.id] = LifecycleRecord(order, self.catalog, now)
+        """After the ledger has the order's row."""
+        if len(order.items) > 1 and order.order_type == "provide":
+            self.bulk[order.id] = BulkRecord(len(self.ledger) - 1, order)
 
     def _on_state(self, event: StateChanged) -> None:
-        if event.new not in TERMINAL:
+        if event.entity != "productOrderItem" or event.new not in TERMINAL:
             return
-        if event.entity == "productOrder":
-            record = self.records.get(event.id)
-            if record is not None:
-                record.state = event.new
-                record.ended_s = event.at_s
-        elif event.entity == "productOrderItem":
-            order_id, _, item_id = event.id.partition("/")
-            record = self.records.get(order_id)
-            if record is not None and record.places is not None:
-                if event.new == "completed":
-                    record.done_sites += 1
-                else:
-                    record.failed_sites.append(record.places.get(item_id, item_id))
+        order_id, _, item_id = event.id.partition("/")
+        record = self.bulk.get(order_id)
+        if record is not None:
+            if event.new == "completed":
+                record.done_sites += 1
+            else:
+                record.failed_sites.append(record.places.get(item_id, item_id))
 
     def _on_jeopardy(self, event: JeopardyRaised) -> None:
-        record = self.records.get(event.order_id)
-        if record is not None:
-            record.jeopardy = True
+        self.ledger.flag(event.order_id, JEOPARDY)
 
     def _on_breach(self, event: SlaBreached) -> None:
-        record = self.records.get(event.order_id)
-        if record is not None:
-            record.breached = True
+        self.ledger.flag(event.order_id, BREACHED)
+
+    def _on_cancellation(self, event: CancellationDecided) -> None:
+        self.cancellations["requested"] += 1
+        if event.accepted:
+            self.cancellations["accepted"] += 1
+        else:
+            self.cancellations["refused"] += 1
+            self.refusals[_refusal_kind(event.refusal)] += 1
+
+    def _on_amendment(self, event: AmendmentDecided) -> None:
+        self.amendments["requested"] += 1
+        self.amendments["applied" if event.applied else "refused"] += 1
+
+    def _on_approval(self, event: ApprovalDecided) -> None:
+        self.approvals["decided"] += 1
+        self.approvals["approved" if event.approved else "rejected"] += 1
+        self._approval_waits_s.append(event.waited_s)
 
     # -- the report ---------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
-        records = list(self.records.values())
-        cohort = [r for r in records if r.submitted_s >= self.warmup_s]
-        refusals = Counter(_refusal_kind(c.refusal) for c in self.cancellations
-                           if not c.accepted)
-        waits = np.array([a.waited_s for a in self.approvals]) / HOUR_S
+        c = self.ledger.columns()
+        cohort = c.submitted_s >= self.warmup_s
+        waits = np.array(self._approval_waits_s) / HOUR_S
         return {
-            "order_types": self._by_type(records, cohort),
+            "order_types": self._by_type(c, cohort),
             "sla": {"jeopardy_share": self.jeopardy_share,
-                    "by_offering": self._sla(records, cohort)},
-            "segments": self._segments(cohort),
-            "bulk_orders": self._bulk(),
+                    "by_offering": self._sla(c, cohort)},
+            "segments": self._segments(c, cohort),
+            "bulk_orders": self._bulk(c),
             "cancellations": {
-                "requested": len(self.cancellations),
-                "accepted": sum(c.accepted for c in self.cancellations),
-                "refused": sum(not c.accepted for c in self.cancellations),
-                "refusals": dict(sorted(refusals.items())),
+                "requested": self.cancellations["requested"],
+                "accepted": self.cancellations["accepted"],
+                "refused": self.cancellations["refused"],
+                "refusals": dict(sorted(self.refusals.items())),
             },
-            "amendments": {
-                "requested": len(self.amendments),
-                "applied": sum(a.applied for a in self.amendments),
-                "refused": sum(not a.applied for a in self.amendments),
-            },
+            "amendments": {key: self.amendments[key]
+                           for key in ("requested", "applied", "refused")},
             "approvals": {
-                "decided": len(self.approvals),
-                "approved": sum(a.approved for a in self.approvals),
-                "rejected": sum(not a.approved for a in self.approvals),
+                "decided": self.approvals["decided"],
+                "approved": self.approvals["approved"],
+                "rejected": self.approvals["rejected"],
                 "wait_hours_mean": _r(float(waits.mean())) if waits.size else 0.0,
             },
         }
 
-    def _by_type(self, records: list[LifecycleRecord], cohort: list[LifecycleRecord]
-                 ) -> dict[str, Any]:
+    def _by_type(self, c: Columns, cohort: np.ndarray) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for kind in sorted({r.order_type for r in records}):
-            mine = [r for r in records if r.order_type == kind]
-            states = Counter(r.state for r in mine)
+        types = self.ledger.order_types.of(c.order_type)
+        for kind in sorted(set(types.tolist())):
+            mine = types == kind
+            states = np.bincount(c.state[mine], minlength=len(STATES)).tolist()
             out[kind] = {
-                "submitted": len(mine),
-                **{s.value: states[s.value] for s in sorted(TERMINAL)},
-                "in_flight": sum(1 for r in mine if r.state not in TERMINAL),
-                "cycle_time_hours": _cycle([r for r in cohort if r.order_type == kind]),
+                "submitted": int(mine.sum()),
+                **{s.value: states[STATES.index(s.value)] for s in sorted(TERMINAL)},
+                "in_flight": states[STATES.index(OPEN)],
+                "cycle_time_hours": _cycle(c, cohort & mine),
             }
         return out
 
-    def _sla(self, records: list[LifecycleRecord], cohort: list[LifecycleRecord]
-             ) -> dict[str, Any]:
+    def _offering(self, name: str) -> Any:
+        """The catalog's offering of that name ("": an order without items)."""
+        return self.catalog.offering(name) if name else None
+
+    def _sla(self, c: Columns, cohort: np.ndarray) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for name in sorted({r.offering for r in records}):
-            mine = [r for r in records if r.offering == name]
-            delivered = [r for r in cohort if r.offering == name
-                         and r.order_type in _DELIVERY and r.state == "completed"
-                         and r.ended_s is not None]
-            on_time = sum(1 for r in delivered if r.ended_s - r.submitted_s <= r.sla_s)
+        offerings = self.ledger.offerings.of(c.offering)
+        types = self.ledger.order_types.of(c.order_type)
+        delivery = np.isin(types, _DELIVERY)
+        took_s = c.ended_s - c.submitted_s
+        for name in sorted(set(offerings.tolist())):
+            offering = self._offering(name)
+            sla_s = offering.sla_s if offering else 0.0
+            mine = offerings == name
+            delivered = cohort & mine & delivery & c.completed
+            count = int(delivered.sum())
+            on_time = int((took_s[delivered] <= sla_s).sum())
             out[name] = {
-                "sla_days": _r(mine[0].sla_s / DAY_S),
-                "delivered": len(delivered),
+                "sla_days": _r(sla_s / DAY_S),
+                "delivered": count,
                 "on_time": on_time,
-                "attainment": _r(on_time / len(delivered)) if delivered else None,
-                "jeopardy": sum(r.jeopardy for r in mine),
-                "breached": sum(r.breached for r in mine),
+                "attainment": _r(on_time / count) if count else None,
+                "jeopardy": int((c.flags[mine] & JEOPARDY != 0).sum()),
+                "breached": int((c.flags[mine] & BREACHED != 0).sum()),
             }
         return out
 
-    def _segments(self, cohort: list[LifecycleRecord]) -> dict[str, Any]:
-        return {segment: _cycle([r for r in cohort if r.segment == segment])
-                for segment in sorted({r.segment for r in cohort})}
+    def _segments(self, c: Columns, cohort: np.ndarray) -> dict[str, Any]:
+        by_offering = [offering.segment if (offering := self._offering(name)) else "unknown"
+                       for name in self.ledger.offerings.names]
+        segments = np.array(by_offering, dtype=object)[c.offering]
+        return {segment: _cycle(c, cohort & (segments == segment))
+                for segment in sorted(set(segments[cohort].tolist()))}
 
-    def _bulk(self) -> list[dict[str, Any]]:
+    def _bulk(self, c: Columns) -> list[dict[str, Any]]:
         """Every provide order of several sites, with its sites' outcomes (cycle time
         when it ended completed or partial)."""
         out = []
-        for order_id, r in self.records.items():
-            if r.places is None:
-                continue
-            done = r.state in ("completed", "partial") and r.ended_s is not None
+        for order_id, r in self.bulk.items():
+            state = STATES[c.state[r.row]]
+            submitted_s, ended_s = float(c.submitted_s[r.row]), float(c.ended_s[r.row])
+            done = state in ("completed", "partial")
             out.append({
                 "id": order_id, "offering": r.offering, "sites": len(r.places),
-                "state": r.state if r.state in TERMINAL else "in_flight",
+                "state": state if state in TERMINAL else "in_flight",
                 "completed_sites": r.done_sites,
                 "failed_sites": len(r.failed_sites), "failed_site_places": r.failed_sites,
                 "open_sites": len(r.places) - r.done_sites - len(r.failed_sites),
-                "submitted_day": _r(r.submitted_s / DAY_S),
-                "cycle_time_hours": _r((r.ended_s - r.submitted_s) / HOUR_S)
-                if done and r.ended_s is not None else None,
+                "submitted_day": _r(submitted_s / DAY_S),
+                "cycle_time_hours": _r((ended_s - submitted_s) / HOUR_S) if done else None,
             })
         return out
 
@@ -204,9 +217,8 @@ def _refusal_kind(refusal: str) -> str:
     return refusal
 
 
-def _cycle(records: list[LifecycleRecord]) -> dict[str, Any]:
-    hours = np.array([(r.ended_s - r.submitted_s) / HOUR_S for r in records
-                      if r.state == "completed" and r.ended_s is not None])
+def _cycle(c: Columns, orders: np.ndarray) -> dict[str, Any]:
+    hours = ((c.ended_s - c.submitted_s) / HOUR_S)[orders & c.completed]
     if hours.size == 0:
         return {"n": 0, "mean": 0.0, "p50": 0.0, "p90": 0.0}
     p50, p90 = np.percentile(hours, [50, 90])

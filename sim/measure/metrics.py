@@ -7,6 +7,10 @@ completions after it, whenever submitted. Little's law's L, X and W (``in_system
 cover every order in the system after the warm-up, and the censored cycle times and
 the ages of the orders still open come from :mod:`sim.measure.sojourn`.
 
+What the report needs of each order is a row of the order ledger
+(:mod:`sim.measure.ledger`), not the order, nor an object per order: a run of millions
+of orders keeps its figures exactly at about 40 bytes an order.
+
 Everything that changes during a run arrives as an event: order states, fallout, manual
 touches, items queued for operations, retries (:mod:`om.events`) and the workforce's
 visits (:mod:`sim.elements.events`, counted by :mod:`sim.measure.workforce`). Metrics
@@ -17,6 +21,7 @@ publishes (slots in use, products, resource records).
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Generator
 from typing import Any
@@ -28,6 +33,7 @@ from network_model import Network, PoolKind
 from om import FalloutRaised, OrderManager, ProductOrder, StateChanged
 from om.events import FalloutQueued, ManualTouch, RetryMade
 from om.orders import TERMINAL
+from sim.measure.ledger import OPEN, STATES, Columns, OrderLedger
 from sim.measure.lifecycle import LifecycleMetrics
 from sim.measure.rounding import r6 as _r
 from sim.measure.sojourn import censored_cycle_time, in_system, open_orders
@@ -39,24 +45,6 @@ _LAYER_ENTITIES = {"productOrder": "product_orders", "serviceOrder": "service_or
                    "resourceOrder": "resource_orders"}
 
 
-class OrderRecord:
-    """What metrics keep about one product order (not the order itself)."""
-
-    __slots__ = ("offering", "order_type", "submitted_s", "ended_s", "state",
-                 "fallout_cause", "fallout_layer", "fallout_s", "manual_touches")
-
-    def __init__(self, offering: str, order_type: str, submitted_s: float) -> None:
-        self.offering = offering
-        self.order_type = order_type
-        self.submitted_s = submitted_s
-        self.ended_s: float | None = None
-        self.state = "acknowledged"
-        self.fallout_cause: str | None = None
-        self.fallout_s: float | None = None  # when the first fallout was raised
-        self.fallout_layer: str | None = None
-        self.manual_touches = 0
-
-
 class Metrics:
     """Collects one run's figures from events and periodic samples."""
 
@@ -66,7 +54,7 @@ class Metrics:
         self.om = om
         self.duration_s = duration_s
         self.warmup_s = warmup_s
-        self.orders: dict[str, OrderRecord] = {}
+        self.orders = OrderLedger()  # one row per product order submitted
         self.layer_states: dict[str, Counter[str]] = {v: Counter()
                                                       for v in _LAYER_ENTITIES.values()}
         self.samples: list[dict[str, float]] = []
@@ -82,9 +70,13 @@ class Metrics:
         bus.subscribe(FalloutQueued, self._on_fallout_queued)
         bus.subscribe(ManualTouch, self._on_manual_touch)
         bus.subscribe(RetryMade, self._on_retry)
-        self.lifecycle = LifecycleMetrics(bus, om.catalog, warmup_s, jeopardy_share)
+        self.lifecycle = LifecycleMetrics(bus, om.catalog, warmup_s, jeopardy_share,
+                                          self.orders)
         self.workforce = WorkforceFigures(bus, network, duration_s, warmup_s)
-        self.touches: list[ManualTouch] = []
+        # Items worked by operations that were queued after the warm-up: time in the
+        # queue of each, and how many were fixed.
+        self._touch_s = array("d")
+        self._touches_fixed = 0
         # Whether the run has an operations team (its backlog is then sampled).
         self._has_operations = om.fallout_queue is not None
         env.process(self._sample())
@@ -93,7 +85,9 @@ class Metrics:
 
     # -- event handlers (hot path: keep them small) --------------------------------------
     def order_submitted(self, order: ProductOrder, offering: str) -> None:
-        self.orders[order.id] = OrderRecord(offering, order.order_type, self.env.now)
+        """``offering``: how the report groups the order (its label)."""
+        first = order.items[0].offering if order.items else ""
+        self.orders.add(order.id, offering, order.order_type, first, self.env.now)
         self.in_system += 1
         self.lifecycle.order_submitted(order, self.env.now)
 
@@ -102,30 +96,22 @@ class Metrics:
         if layer is None or event.new not in TERMINAL:
             return
         self.layer_states[layer][event.new] += 1
-        if layer == "product_orders":
-            record = self.orders.get(event.id)
-            if record is not None:
-                if record.state not in TERMINAL:
-                    self.in_system -= 1
-                record.state = event.new
-                record.ended_s = event.at_s
+        if layer == "product_orders" and self.orders.end(event.id, event.new, event.at_s):
+            self.in_system -= 1
 
     def _on_fallout(self, event: FalloutRaised) -> None:
-        record = self.orders.get(event.order_id)
-        if record is not None and record.fallout_cause is None:
-            record.fallout_cause = event.cause
-            record.fallout_s = event.at_s
-            record.fallout_layer = event.layer
+        self.orders.fell_out(event.order_id, event.cause, event.layer, event.at_s)
 
     def _on_fallout_queued(self, event: FalloutQueued) -> None:
         self.fallout_backlog += 1
+        self.orders.queued(event.order_id)
 
     def _on_manual_touch(self, event: ManualTouch) -> None:
         self.fallout_backlog -= 1
-        self.touches.append(event)
-        record = self.orders.get(event.order_id)
-        if record is not None:
-            record.manual_touches += 1
+        if event.queued_s >= self.warmup_s:
+            self._touch_s.append(event.in_queue_s)
+            self._touches_fixed += event.fixed
+        self.orders.touched(event.order_id)
 
     def _on_retry(self, event: RetryMade) -> None:
         self.retries += 1
@@ -151,65 +137,50 @@ class Metrics:
 
     # -- the report ---------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
-        records = list(self.orders.values())
-        cohort = [r for r in records if r.submitted_s >= self.warmup_s]
-        cycle_h = np.array([(r.ended_s - r.submitted_s) / HOUR_S for r in cohort
-                            if r.state == "completed" and r.ended_s is not None])
+        c = self.orders.columns()
+        cohort = c.submitted_s >= self.warmup_s
+        cycle_h = ((c.ended_s - c.submitted_s) / HOUR_S)[cohort & c.completed]
         end_s = self.duration_s
         return {
-            "orders": self._order_counts(records, cohort),
-            "throughput": {"completed_per_day": self._completed_per_day(records)},
+            "orders": _order_counts(c, cohort),
+            "throughput": {"completed_per_day": self._completed_per_day(c)},
             "cycle_time_hours": _percentiles(cycle_h),
-            "cycle_time_hours_censored": censored_cycle_time(cohort, end_s),
+            "cycle_time_hours_censored": censored_cycle_time(self.orders.rows(cohort), end_s),
             "cycle_time_histogram": _histogram(cycle_h),
-            "in_system": in_system(records, self.warmup_s, end_s, self._in_system_peak()),
-            "open_orders": open_orders(records, self.warmup_s, end_s),
-            "flow_through_rate": _flow_through_rate(cohort),
-            "flow_through_rate_of_ended": _flow_through_rate(
-                [r for r in cohort if r.state in TERMINAL]),
-            "fallout": self._fallout(cohort),
-            "manual_touches": sum(r.manual_touches for r in cohort),
+            "in_system": in_system(self.orders.rows(), self.warmup_s, end_s,
+                                   self._in_system_peak()),
+            "open_orders": open_orders(self.orders.rows(), self.warmup_s, end_s),
+            "flow_through_rate": _flow_through_rate(c, cohort),
+            "flow_through_rate_of_ended": _flow_through_rate(c, cohort & c.ended),
+            "fallout": self._fallout(c, cohort),
+            "manual_touches": int(c.touches[cohort].sum()),
             "fallout_queue": self._fallout_queue(),
             "retries": self.retries - self._retries_at_warmup,  # after warm-up
             "resources": self._resources(),
             "layers": {layer: dict(sorted(c.items())) for layer, c in self.layer_states.items()},
             "utilisation": self._utilisation(),
-            "timeline": {**self._timeline(records), **self._daily_series()},
+            "timeline": {**self._timeline(c), **self._daily_series()},
             **self.lifecycle.report(),
         }
 
-    @staticmethod
-    def _order_counts(records: list[OrderRecord], cohort: list[OrderRecord]) -> dict[str, int]:
-        """Every order by its state (conservation), and how many the statistics cover."""
-        states = Counter(r.state for r in records)
-        return {
-            "submitted": len(records),
-            "completed": states["completed"],
-            "failed": states["failed"],
-            "partial": states["partial"],
-            "cancelled": states["cancelled"],
-            "rejected": states["rejected"],
-            "in_flight": sum(1 for r in records if r.state not in TERMINAL),
-            "measured": len(cohort),
-        }
-
-    def _completed_per_day(self, records: list[OrderRecord]) -> float:
+    def _completed_per_day(self, c: Columns) -> float:
         """Orders completed after the warm-up (whenever submitted), per measured day."""
         measured_days = (self.duration_s - self.warmup_s) / DAY_S
-        completed = sum(1 for r in records if r.state == "completed"
-                        and r.ended_s is not None and r.ended_s >= self.warmup_s)
+        completed = int((c.completed & (c.ended_s >= self.warmup_s)).sum())
         return _r(completed / measured_days)
 
-    def _fallout(self, cohort: list[OrderRecord]) -> dict[str, Any]:
+    def _fallout(self, c: Columns, cohort: np.ndarray) -> dict[str, Any]:
         """Orders of the cohort with a fallout: the rate, and by cause, layer, offering."""
-        fallen = [r for r in cohort if r.fallout_cause is not None]
+        fallen = cohort & (c.fallout_cause != 0)
+        measured, orders = int(cohort.sum()), int(fallen.sum())
+        ledger = self.orders
         return {
-            "rate": _r(len(fallen) / len(cohort)) if cohort else 0.0,
-            "orders": len(fallen),
-            "by_cause": dict(sorted(Counter(r.fallout_cause for r in fallen).items())),
-            "by_layer": dict(sorted(Counter(r.fallout_layer for r in fallen).items())),
-            "by_offering": _fallout_by(cohort, "offering"),
-            "by_order_type": _fallout_by(cohort, "order_type"),
+            "rate": _r(orders / measured) if measured else 0.0,
+            "orders": orders,
+            "by_cause": _counts(ledger.causes.of(c.fallout_cause[fallen])),
+            "by_layer": _counts(ledger.layers.of(c.fallout_layer[fallen])),
+            "by_offering": _fallout_by(ledger.labels.of(c.label), c, cohort),
+            "by_order_type": _fallout_by(ledger.order_types.of(c.order_type), c, cohort),
         }
 
     def _utilisation(self) -> dict[str, Any]:
@@ -227,16 +198,16 @@ class Metrics:
         pools["workforce"] = self.workforce.report()
         return pools
 
-    def _timeline(self, records: list[OrderRecord]) -> dict[str, list[int]]:
+    def _timeline(self, c: Columns) -> dict[str, list[int]]:
         days = int(np.ceil(self.duration_s / DAY_S))
-        out = {"submitted": [0] * days, "completed": [0] * days, "fallout": [0] * days}
-        for r in records:
-            out["submitted"][min(days - 1, int(r.submitted_s // DAY_S))] += 1
-            if r.state == "completed" and r.ended_s is not None:
-                out["completed"][min(days - 1, int(r.ended_s // DAY_S))] += 1
-            if r.fallout_s is not None:
-                out["fallout"][min(days - 1, int(r.fallout_s // DAY_S))] += 1
-        return out
+
+        def per_day(times_s: np.ndarray) -> list[int]:
+            day = np.minimum(days - 1, (times_s // DAY_S).astype(np.int64))
+            return np.bincount(day, minlength=days).tolist()
+
+        return {"submitted": per_day(c.submitted_s),
+                "completed": per_day(c.ended_s[c.completed]),
+                "fallout": per_day(c.fallout_s[~np.isnan(c.fallout_s)])}
 
 
     def _in_system_peak(self) -> float:
@@ -277,11 +248,10 @@ class Metrics:
 
     def _fallout_queue(self) -> dict[str, Any]:
         """Items worked by operations after the warm-up: time in queue and fix rate."""
-        worked = [t for t in self.touches if t.queued_s >= self.warmup_s]
-        hours = np.array([t.in_queue_s / HOUR_S for t in worked])
+        hours = np.array(self._touch_s) / HOUR_S
         return {
-            "items": len(worked),
-            "fixed": sum(1 for t in worked if t.fixed),
+            "items": hours.size,
+            "fixed": self._touches_fixed,
             "hours_p50": _r(np.percentile(hours, 50)) if hours.size else 0.0,
             "hours_p90": _r(np.percentile(hours, 90)) if hours.size else 0.0,
             "backlog_end": self.fallout_backlog,
@@ -297,30 +267,54 @@ class Metrics:
         for r in inventory.by_id.values():
             if r.status == "reconciled" or r.correlation_id in active:
                 continue
-            record = self.orders.get(r.correlation_id.split("/", 1)[0])
-            if record is None or record.state in TERMINAL:
+            row = self.orders.row(r.correlation_id.split("/", 1)[0])
+            if row is None or not self.orders.is_open(row):  # ended
                 leaked += 1
         return {"in_use": len(inventory), "reconciled": len(inventory.reconciled()),
                 "leaked": leaked}
 
 
-def _fallout_by(cohort: list[OrderRecord], attribute: str) -> dict[str, dict[str, Any]]:
-    """Per value of ``attribute`` (offering, order type): orders of the cohort, those
-    with a fallout, and their share."""
+def _order_counts(c: Columns, cohort: np.ndarray) -> dict[str, int]:
+    """Every order by its state (conservation), and how many the statistics cover."""
+    states = Counter(dict(zip(STATES, np.bincount(c.state, minlength=len(STATES)).tolist(),
+                              strict=True)))
+    return {
+        "submitted": int(c.state.size),
+        "completed": states["completed"],
+        "failed": states["failed"],
+        "partial": states["partial"],
+        "cancelled": states["cancelled"],
+        "rejected": states["rejected"],
+        "in_flight": states[OPEN],
+        "measured": int(cohort.sum()),
+    }
+
+
+def _counts(names: np.ndarray) -> dict[str, int]:
+    """How often each name occurs, by name."""
+    return dict(sorted(Counter(names.tolist()).items()))
+
+
+def _fallout_by(names: np.ndarray, c: Columns, cohort: np.ndarray
+                ) -> dict[str, dict[str, Any]]:
+    """Per name (offering, order type) of the orders: orders of the cohort, those with a
+    fallout, and their share."""
     out: dict[str, dict[str, Any]] = {}
-    for name in sorted({getattr(r, attribute) for r in cohort}):
-        mine = [r for r in cohort if getattr(r, attribute) == name]
-        fell = sum(1 for r in mine if r.fallout_cause is not None)
-        out[name] = {"submitted": len(mine), "fallout": fell, "rate": _r(fell / len(mine))}
+    fallen = c.fallout_cause != 0
+    for name in sorted(set(names[cohort].tolist())):
+        mine = cohort & (names == name)
+        submitted, fell = int(mine.sum()), int((mine & fallen).sum())
+        out[name] = {"submitted": submitted, "fallout": fell, "rate": _r(fell / submitted)}
     return out
 
 
-def _flow_through_rate(cohort: list[OrderRecord]) -> float:
-    """Share of ``cohort`` completed with no fallout and no manual touch."""
-    if not cohort:
+def _flow_through_rate(c: Columns, orders: np.ndarray) -> float:
+    """Share of ``orders`` completed with no fallout and no manual touch."""
+    count = int(orders.sum())
+    if not count:
         return 0.0
-    return _r(sum(1 for r in cohort if r.state == "completed" and r.fallout_cause is None
-                  and r.manual_touches == 0) / len(cohort))
+    clean = orders & c.completed & (c.fallout_cause == 0) & (c.touches == 0)
+    return _r(int(clean.sum()) / count)
 
 
 def _histogram(hours: np.ndarray) -> dict[str, list[float]]:
