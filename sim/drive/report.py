@@ -25,9 +25,9 @@ import numpy as np
 
 from sim.drive.book import TERMINAL, SentOrder
 from sim.drive.causes import cause
-from sim.measure.metrics import _histogram, _percentiles
+from sim.measure.distribution import histogram, percentiles
+from sim.measure.sojourn import censored_hours, littles_law
 from sim.scenario.schema import Scenario
-from sim.stats.survival import censored_summary
 from sim.units import DAY_S, HOUR_S
 
 FALLOUT = ("failed", "partial", "rejected")
@@ -78,18 +78,37 @@ def window_sections(scenario: Scenario, window: Window,
                    "in_flight": sum(1 for s in window.state.values() if s not in TERMINAL),
                    "measured": len(cohort)},
         "throughput": {"completed_per_day": r6(completed / measured_days)},
-        "cycle_time_hours": _percentiles(hours),
+        "cycle_time_hours": percentiles(hours),
         "cycle_time_hours_censored": censored_cycle_time(window, window.end_s,
                                                          lambda o: window.state[o.n]),
-        "cycle_time_histogram": _histogram(hours),
+        "cycle_time_histogram": histogram(hours),
         "flow_through_rate": r6(sum(window.state[o.n] == "completed" for o in cohort)
                                 / len(cohort)) if cohort else 0.0,
         "fallout": fallout(window),
         "order_types": order_types(window),
         "segments": _grouped(window, lambda o: _segment(scenario, o)),
         "sla": {"by_offering": sla(scenario, window)},
+        "in_system": in_system_section(window, in_system),
         "timeline": timeline(window, in_system),
     }
+
+
+def in_system_section(window: Window, in_system: Sequence[tuple[float, int]]
+                      ) -> dict[str, float]:
+    """Little's law on every order the target acknowledged, however it ended, as in
+    ``omsim run``'s ``in_system``: an order is in the system from its acknowledgement
+    (where its cycle time starts) to the change that ended it, if it ended within the
+    window; L (``orders_mean``) is exact from those times, X (``ended_per_day``) and W
+    (``hours_mean``) are of the orders that ended after the warm-up. ``orders_peak`` is
+    the most at an hourly sample (``in_system``), which counts POSTs not yet answered."""
+    spans: list[tuple[float, float | None]] = []
+    for o in window.orders:
+        ended = window.state[o.n] in TERMINAL
+        spans.append((o.acked_s, max(o.acked_s, window.ended_at(o)) if ended else None))
+    law = littles_law(spans, window.warmup_s, window.end_s)
+    peak = max((n for t, n in in_system if t >= window.warmup_s), default=0)
+    return {"orders_mean": law["orders_mean"], "orders_peak": float(peak),
+            "ended_per_day": law["ended_per_day"], "hours_mean": law["hours_mean"]}
 
 
 def fallout(window: Window) -> dict[str, Any]:
@@ -229,8 +248,7 @@ def censored_cycle_time(window: Window, end_s: float,
         elif state not in TERMINAL:
             times.append(max(0.0, end_s - o.acked_s) / HOUR_S)
             observed.append(False)
-    return {key: r6(value) if isinstance(value, float) else value
-            for key, value in censored_summary(times, observed).items()}
+    return censored_hours(times, observed)
 
 
 def bulk_orders(window: Window, docs: Mapping[int, Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -119,7 +119,6 @@ class Session:
                     "warmup_days": scenario.warmup_days, "wall_seconds": round(wall_s, 3)},
             "drive": {"target": self.target.base_url, "speed": self.options.speed},
             **window_sections(scenario, window, self.in_system),
-            "in_system": self._in_system(warmup_s),
             "bulk_orders": bulk_orders(window, window_docs),
             **changes_in_flight(orders),
             "drain": drain_section(window, drained_s, self.options.drain_timeout_s,
@@ -127,8 +126,3 @@ class Session:
             **wire_sections(self.book, self.target.stats, self.options.speed,
                             dict(self.arrivals.skipped)),
         }
-
-    def _in_system(self, warmup_s: float) -> dict[str, float]:
-        levels = [n for t, n in self.in_system if t >= warmup_s]
-        return {"orders_mean": round(sum(levels) / len(levels), 6) if levels else 0.0,
-                "orders_peak": float(max(levels, default=0))}

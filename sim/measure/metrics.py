@@ -33,6 +33,7 @@ from network_model import Network, PoolKind
 from om import FalloutRaised, OrderManager, ProductOrder, StateChanged
 from om.events import FalloutQueued, ManualTouch, RetryMade
 from om.orders import TERMINAL
+from sim.measure.distribution import histogram, percentiles
 from sim.measure.ledger import OPEN, STATES, Columns, OrderLedger
 from sim.measure.lifecycle import LifecycleMetrics
 from sim.measure.rounding import r6 as _r
@@ -144,9 +145,9 @@ class Metrics:
         return {
             "orders": _order_counts(c, cohort),
             "throughput": {"completed_per_day": self._completed_per_day(c)},
-            "cycle_time_hours": _percentiles(cycle_h),
+            "cycle_time_hours": percentiles(cycle_h),
             "cycle_time_hours_censored": censored_cycle_time(self.orders.rows(cohort), end_s),
-            "cycle_time_histogram": _histogram(cycle_h),
+            "cycle_time_histogram": histogram(cycle_h),
             "in_system": in_system(self.orders.rows(), self.warmup_s, end_s,
                                    self._in_system_peak()),
             "open_orders": open_orders(self.orders.rows(), self.warmup_s, end_s),
@@ -315,30 +316,3 @@ def _flow_through_rate(c: Columns, orders: np.ndarray) -> float:
         return 0.0
     clean = orders & c.completed & (c.fallout_cause == 0) & (c.touches == 0)
     return _r(int(clean.sum()) / count)
-
-
-def _histogram(hours: np.ndarray) -> dict[str, list[float]]:
-    """Cycle times in log-spaced buckets 1 % wide (hours; each bucket named by its
-    centre): a compact distribution with the same relative resolution at 30 minutes as
-    at 300 hours, that merges across replications by adding counts. Enough for a CDF."""
-    if hours.size == 0:
-        return {"hours": [], "orders": []}
-    positive = hours[hours > 0]
-    steps = np.round(np.log(positive) / _LOG_STEP).astype(int)
-    buckets = Counter(steps.tolist())
-    keys = sorted(buckets)
-    zero = int(hours.size - positive.size)
-    return {"hours": [0.0] * (zero > 0) + [round(float(np.exp(k * _LOG_STEP)), 4)
-                                          for k in keys],
-            "orders": [zero] * (zero > 0) + [buckets[k] for k in keys]}
-
-
-_LOG_STEP = float(np.log(1.01))
-
-
-def _percentiles(hours: np.ndarray) -> dict[str, float]:
-    if hours.size == 0:
-        return {"mean": 0.0, "p50": 0.0, "p90": 0.0, "p99": 0.0, "n": 0}
-    p50, p90, p99 = np.percentile(hours, [50, 90, 99])
-    return {"mean": _r(hours.mean()), "p50": _r(p50), "p90": _r(p90), "p99": _r(p99),
-            "n": int(hours.size)}

@@ -18,17 +18,20 @@
   completed-only percentiles drop the open orders, so they are biased low exactly when
   orders get stuck; these are not.
 - **The orders still open at the end** (``open_orders``): how many, and their ages.
+
+:func:`littles_law` and :func:`censored_hours` take plain times, for a report whose
+orders are not a run's records (``omsim drive``'s).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
 from sim.measure.rounding import r6
-from sim.stats.survival import kaplan_meier
+from sim.stats.survival import censored_summary
 from sim.units import DAY_S, HOUR_S
 
 
@@ -39,38 +42,43 @@ class OrderRecord(Protocol):
     ended_s: float | None  # None while open
     state: str
 
-# Percentiles of the censored cycle time, by report key.
-_PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0))
-
 
 def in_system(records: Sequence[OrderRecord], warmup_s: float, end_s: float,
               peak: float) -> dict[str, float]:
     """L, X and W of Little's law over every product order, for the window from the
     warm-up to ``end_s`` (``peak``: the most orders in the system at an hourly sample)."""
+    law = littles_law(((r.submitted_s, r.ended_s) for r in records), warmup_s, end_s)
+    return {"orders_mean": law["orders_mean"], "orders_peak": peak,
+            "ended_per_day": law["ended_per_day"], "hours_mean": law["hours_mean"]}
+
+
+def littles_law(spans_s: Iterable[tuple[float, float | None]], warmup_s: float,
+                end_s: float) -> dict[str, float]:
+    """L, X and W of Little's law for the window from ``warmup_s`` to ``end_s`` over
+    orders given as (when it entered the system, when it left it or None while still
+    in it), seconds on one clock, read once: ``orders_mean`` (L, the time-average
+    number in the system in the window, exact), ``ended_per_day`` (X, how many left in
+    the window, per day) and ``hours_mean`` (W, the mean time in the system of those,
+    in hours). Every order in the system during the window counts, whenever it entered;
+    ``omsim drive`` calls this with the times it saw from outside."""
     window_s = end_s - warmup_s
     inside_s = 0.0  # order-seconds spent in the system inside the window
     left_s: list[float] = []  # time in the system of each order that left in the window
-    for r in records:
-        ended = end_s if r.ended_s is None else min(r.ended_s, end_s)
-        inside_s += max(0.0, ended - max(r.submitted_s, warmup_s))
-        if r.ended_s is not None and warmup_s <= r.ended_s <= end_s:
-            left_s.append(r.ended_s - r.submitted_s)
+    for start, end in spans_s:
+        ended = end_s if end is None else min(end, end_s)
+        inside_s += max(0.0, ended - max(start, warmup_s))
+        if end is not None and warmup_s <= end <= end_s:
+            left_s.append(end - start)
     return {
         "orders_mean": r6(inside_s / window_s) if window_s > 0 else 0.0,
-        "orders_peak": peak,
         "ended_per_day": r6(len(left_s) / (window_s / DAY_S)) if window_s > 0 else 0.0,
         "hours_mean": r6(float(np.mean(left_s)) / HOUR_S) if left_s else 0.0,
     }
 
 
 def censored_cycle_time(cohort: Sequence[OrderRecord], end_s: float) -> dict[str, Any]:
-    """Kaplan-Meier cycle time (hours) of the cohort's completed orders and open ones.
-
-    A percentile the curve never reaches (more orders still open past the longest time
-    observed than the percentile leaves) is given as that longest time, a lower bound,
-    and named in ``lower_bounds``; ``mean`` is restricted to that time (a lower bound
-    too when the longest time is an open order's age).
-    """
+    """Kaplan-Meier cycle time (hours) of the cohort's completed orders and open ones
+    (:func:`censored_hours`)."""
     times: list[float] = []
     completed: list[bool] = []
     for r in cohort:
@@ -80,17 +88,22 @@ def censored_cycle_time(cohort: Sequence[OrderRecord], end_s: float) -> dict[str
         elif r.ended_s is None:
             times.append((end_s - r.submitted_s) / HOUR_S)
             completed.append(False)
-    curve = kaplan_meier(times, completed)
-    out: dict[str, Any] = {"mean": r6(curve.mean)}
-    lower_bounds = []
-    for key, q in _PERCENTILES:
-        value = curve.percentile(q)
-        if value is None:
-            value = curve.horizon
-            lower_bounds.append(key)
-        out[key] = r6(value)
-    out.update({"n": len(times), "open": curve.censored, "lower_bounds": lower_bounds})
-    return out
+    return censored_hours(times, completed)
+
+
+def censored_hours(hours: Sequence[float], completed: Sequence[bool]) -> dict[str, Any]:
+    """The report's censored cycle time of orders that took ``hours`` to complete, or
+    are still open at that age where ``completed`` is False: the Kaplan-Meier
+    :func:`~sim.stats.survival.censored_summary` (``mean``, ``p50``, ``p90``, ``p99``,
+    ``n``, ``open``, ``lower_bounds``) with its times rounded as the report's.
+
+    A percentile the curve never reaches (more orders still open past the longest time
+    observed than the percentile leaves) is given as that longest time, a lower bound,
+    and named in ``lower_bounds``; ``mean`` is restricted to that time (a lower bound
+    too when the longest time is an open order's age).
+    """
+    return {key: r6(value) if isinstance(value, float) else value
+            for key, value in censored_summary(hours, completed).items()}
 
 
 def open_orders(records: Sequence[OrderRecord], warmup_s: float, end_s: float
