@@ -210,3 +210,26 @@ class PartnerJeopardy:
     reason: str  # "delayed" | "partial"
     expected_s: float  # when the partner now expects to complete
     at_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRaised:
+    """The escalation rules acted on an order in jeopardy: ``action`` is ``expedite``
+    (its visits and partner orders move ahead), ``escalate`` (a supervisor's case) or
+    ``notify`` (the customer and the account team are told)."""
+
+    order_id: str
+    offering: str
+    action: str
+    at_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class OrderExpedited:
+    """An order moves ahead of the others from now: the workforce dispatches its install
+    visits first (and at once, not on their booked day), the partner gateway asks its
+    partners to hurry. ``by`` is ``expedite`` (at once) or ``escalate`` (a supervisor)."""
+
+    order_id: str
+    by: str
+    at_s: float

@@ -34,7 +34,13 @@ from typing import Any, Protocol
 import simpy
 
 from om.errors import SouthboundError
-from om.events import EventBus, PartnerJeopardy, PartnerOrderChanged, RetryMade
+from om.events import (
+    EventBus,
+    OrderExpedited,
+    PartnerJeopardy,
+    PartnerOrderChanged,
+    RetryMade,
+)
 from om.fallout import FalloutCause
 from om.orders import ResourceOrderItem
 from om.southbound import Activated, Southbound
@@ -163,7 +169,10 @@ class PartnerGateway:
         self.bus = bus
         self.policies = policies or {}
         self.links: dict[str, PartnerLink] = {}
+        self._following: dict[str, PartnerLink] = {}  # item key -> link, while followed
         self.cancel_refused = 0  # cancellations a partner refused (past no return)
+        self.expedited = 0  # partner orders we asked to hurry
+        bus.subscribe(OrderExpedited, self._on_expedited)
 
     # -- the Southbound protocol ----------------------------------------------------
     def activate(self, item: ResourceOrderItem) -> simpy.Event:
@@ -192,10 +201,12 @@ class PartnerGateway:
     # -- placing and following one partner order -------------------------------------
     def _place(self, item: ResourceOrderItem, link: PartnerLink
                ) -> Generator[simpy.Event, Any, None]:
+        self._following[item.key] = link
         try:
             yield from self._follow(item, link)
         finally:
             link.process = None  # the item's order may leave memory once it ended
+            self._following.pop(item.key, None)
 
     def _follow(self, item: ResourceOrderItem, link: PartnerLink
                 ) -> Generator[simpy.Event, Any, None]:
@@ -258,6 +269,14 @@ class PartnerGateway:
         self.bus.emit(PartnerOrderChanged(order_id, item_key, link.partner,
                                           update.partner_order_id, update.state,
                                           self.env.now, update.reason))
+
+    def _on_expedited(self, event: OrderExpedited) -> None:
+        """Ask the partners to hurry every partner order of an expedited order."""
+        for link in self._following.values():
+            if link.order_id == event.order_id and link.partner_order_id \
+                    and link.state not in TERMINAL:
+                self.expedited += 1
+                self.partners[link.partner].expedite(link.partner_order_id)
 
     # -- cancelling and ceasing ----------------------------------------------------------
     def _cancel(self, order_id: str, item_key: str, link: PartnerLink

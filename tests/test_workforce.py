@@ -32,7 +32,7 @@ def _heard(crew, event_type):
 
 def _visit(n):
     """The parts of a resource order item a crew reads."""
-    order = SimpleNamespace(cancelling=False)
+    order = SimpleNamespace(id=f"PO-{n}", cancelling=False)
     return SimpleNamespace(key=f"RO-{n}/1", appointment=None, order=SimpleNamespace(
         service_item=SimpleNamespace(product_item=SimpleNamespace(order=order))))
 

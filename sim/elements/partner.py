@@ -37,7 +37,7 @@ class PartnerOrder:
     error or jeopardy reason, expected completion, and the event of its next change."""
 
     __slots__ = ("id", "request", "state", "reason", "expected_s", "no_return_s",
-                 "changed", "process")
+                 "changed", "process", "wake")
 
     def __init__(self, id: str, request: PartnerRequest, env: simpy.Environment) -> None:
         self.id = id
@@ -48,6 +48,7 @@ class PartnerOrder:
         self.no_return_s = env.now
         self.changed = env.event()
         self.process: simpy.Process | None = None
+        self.wake: simpy.Event | None = None  # ends the wait early (an expedite)
 
     def update(self) -> PartnerUpdate:
         return PartnerUpdate(self.id, self.state, self.reason, self.expected_s)
@@ -102,6 +103,21 @@ class EmulatedPartner:
             return self.env.timeout(0, value=order.update())
         return order.changed
 
+    def expedite(self, partner_order_id: str) -> simpy.Event:
+        """Hurry an open order: what is left of its lead time shrinks to
+        ``expedited_share`` of itself. Answers whether it did."""
+        answer = self.env.event()
+        if self.down:
+            return answer
+        order = self.orders[partner_order_id]
+        hurried = order.state not in TERMINAL
+        if hurried:
+            now = self.env.now
+            order.expected_s = now + (order.expected_s - now) * self.settings.expedited_share
+            if order.wake is not None and not order.wake.triggered:
+                order.wake.succeed()
+        return self.env.timeout(self.settings.answer_s, value=hurried)
+
     def cancel(self, partner_order_id: str) -> simpy.Event:
         answer = self.env.event()
         if self.down:
@@ -146,7 +162,10 @@ class EmulatedPartner:
                 order.expected_s += self._delay_days() * DAY_S
                 order.state, order.reason = IN_PROGRESS, "delayed"
                 self._notify(order)
-            yield env.timeout(max(0.0, order.expected_s - env.now))
+            while env.now < order.expected_s:  # until due (sooner if expedited meanwhile)
+                order.wake = env.event()
+                yield env.timeout(order.expected_s - env.now) | order.wake
+            order.wake = None
             code = _pick(rng, s.failures)
             order.state, order.reason = (FAILED, code) if code else (COMPLETED, "")
         except simpy.Interrupt:

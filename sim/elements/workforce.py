@@ -1,7 +1,9 @@
 """The field workforce: a regional crew of technicians working daily shifts.
 
 An install visit is booked ``appointment_lead_days`` ahead (the customer's chosen
-slot); on that day it joins the region's dispatch queue (first come, first served).
+slot); on that day it joins the region's dispatch queue (first come, first served). The
+visits of an expedited order (:class:`om.events.OrderExpedited`) are dispatched at once
+and go before every other job.
 Each technician is one SimPy process that takes the next job only while on shift,
 travels, installs, and comes back for more; a job started late in the shift is
 finished even if that runs over. With a 24-hour shift, no travel and exponential
@@ -22,6 +24,7 @@ import simpy
 
 from network_model import Network, TechnicianSpec
 from om import EventBus, FalloutCause, ResourceOrderItem, SouthboundError
+from om.events import OrderExpedited
 from om.southbound import Activated
 from sim.elements.events import VisitEnded, VisitQueued, VisitStarted, VisitTaken
 from sim.scenario.schema import WorkforceSettings
@@ -38,14 +41,25 @@ def crews(network: Network) -> dict[str, list[TechnicianSpec]]:
 
 
 class Job:
-    """One install visit waiting for, or with, a technician."""
+    """One install visit waiting for, or with, a technician; ``urgent`` when its order
+    was expedited (it goes before the others)."""
 
-    __slots__ = ("item", "queued_s", "done")
+    __slots__ = ("item", "queued_s", "done", "urgent")
 
-    def __init__(self, item: ResourceOrderItem, queued_s: float, done: simpy.Event) -> None:
+    def __init__(self, item: ResourceOrderItem, queued_s: float, done: simpy.Event,
+                 urgent: bool = False) -> None:
         self.item = item
         self.queued_s = queued_s
         self.done = done
+        self.urgent = urgent
+
+    @property
+    def order_id(self) -> str:
+        return _order_id(self.item)
+
+
+def _order_id(item: ResourceOrderItem) -> str:
+    return item.order.service_item.product_item.order.id
 
 
 class Technician:
@@ -140,18 +154,42 @@ class Technician:
 
 
 class DispatchQueue(simpy.Store):
-    """A region's dispatch queue, first come first served, that tells ``taken(job)`` the
-    moment a technician takes a job (SimPy's hook for what a get does)."""
+    """A region's dispatch queue, first come first served, urgent jobs (of expedited
+    orders) first, that tells ``taken(job)`` the moment a technician takes a job (SimPy's
+    hook for what a get does)."""
 
     def __init__(self, env: simpy.Environment, taken: Callable[[Job], None]) -> None:
         super().__init__(env)
         self._taken = taken
+        self.urgent = 0  # the first ``urgent`` items are urgent jobs
+
+    def _do_put(self, event: Any) -> None:
+        job = event.item
+        if job.urgent:
+            self.items.insert(self.urgent, job)
+            self.urgent += 1
+        else:
+            self.items.append(job)
+        event.succeed()
 
     def _do_get(self, event: Any) -> None:
         if self.items:
             job = self.items.pop(0)
+            self.urgent = max(0, self.urgent - 1)
             event.succeed(job)
             self._taken(job)
+
+    def hurry(self, order_id: str) -> None:
+        """Make the queued jobs of ``order_id`` urgent (after those urgent before)."""
+        rest = self.items[self.urgent:]
+        mine = [j for j in rest if j.order_id == order_id]
+        if not mine:
+            return
+        for job in mine:
+            job.urgent = True
+        others = [j for j in rest if j.order_id != order_id]
+        self.items[self.urgent:] = mine + others
+        self.urgent += len(mine)
 
 
 class Workforce:
@@ -174,6 +212,11 @@ class Workforce:
         self.travel_s = lambda: MINUTE_S * travel()
         self.install_s = lambda: MINUTE_S * install()
         self._lead_s = settings.appointment_lead_days.sampler(rng)
+        # Visits booked for a later day, by order (an expedite dispatches them now), and
+        # the orders expedited so far (their later visits are dispatched urgent at once).
+        self._booked: dict[str, list[tuple[ResourceOrderItem, simpy.Event]]] = {}
+        self.expedited: set[str] = set()
+        self.bus.subscribe(OrderExpedited, self._on_expedited)
         self.technicians = [Technician(env, spec, self, i) for i, spec in enumerate(technicians)]
 
     def activate(self, item: ResourceOrderItem) -> simpy.Event:
@@ -181,18 +224,45 @@ class Workforce:
         The returned event is the job's: a technician ends it (no process per visit)."""
         done = self.env.event()
         lead_s = self._lead_s() * DAY_S
-        if lead_s:
-            self.env.timeout(lead_s).callbacks.append(lambda _: self._dispatch(item, done))
+        order_id = _order_id(item)
+        if order_id in self.expedited:
+            self._dispatch(item, done, urgent=True)
+        elif lead_s:
+            booking = (item, done)
+            self._booked.setdefault(order_id, []).append(booking)
+            self.env.timeout(lead_s).callbacks.append(
+                lambda _: self._booked_day(order_id, booking))
         else:
             self._dispatch(item, done)
         return done
+
+    def _booked_day(self, order_id: str,
+                    booking: tuple[ResourceOrderItem, simpy.Event]) -> None:
+        waiting = self._booked.get(order_id)
+        if waiting is None or booking not in waiting:
+            return  # dispatched early (its order was expedited)
+        waiting.remove(booking)
+        if not waiting:
+            del self._booked[order_id]
+        self._dispatch(*booking)
+
+    def _on_expedited(self, event: OrderExpedited) -> None:
+        """An expedited order's visits go first: those queued move ahead, those booked
+        for a later day are dispatched now."""
+        if event.order_id in self.expedited:
+            return
+        self.expedited.add(event.order_id)
+        self.queue.hurry(event.order_id)
+        for item, done in self._booked.pop(event.order_id, ()):
+            self._dispatch(item, done, urgent=True)
 
     def deactivate(self, item: Activated) -> simpy.Event:
         # A visit that happened cannot be undone; the ONT stays on the wall.
         return self.env.timeout(0)
 
-    def _dispatch(self, item: ResourceOrderItem, done: simpy.Event) -> None:
-        self.queue.put(Job(item, self.env.now, done))
+    def _dispatch(self, item: ResourceOrderItem, done: simpy.Event,
+                  urgent: bool = False) -> None:
+        self.queue.put(Job(item, self.env.now, done, urgent))
         self.bus.emit(VisitQueued(self.name, item.key, self.env.now))
 
     def _taken(self, job: Job) -> None:

@@ -15,9 +15,12 @@ import simpy
 from network_model import Network, generate_network
 from om import Catalog, EventBus, OrderManager, ProductOrder, Southbound
 from om.approvals import ApproverPool
+from om.desk import StaffedDesk
+from om.escalation import Escalation
 from om.fallout import FalloutQueue, RetryPolicy
 from om.partners import PartnerGateway, PartnerPolicy
 from sim.elements.router import EmulatedNetwork
+from sim.measure.escalation import EscalationFigures
 from sim.measure.impact import inventory_snapshot
 from sim.measure.metrics import Metrics
 from sim.measure.trace import TraceRecorder
@@ -52,6 +55,7 @@ class Run:
     churn: Churn | None = None
     free_at_start: dict[str, int] | None = None
     trace: TraceRecorder | None = None
+    escalation: EscalationFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
     channel, sources, churn = customers(env, om, network, scenario, seed, replication,
                                         on_submit, arrivals)
     run = Run(env, om, emulated, metrics, seed, replication, channel, sources, churn,
-              trace=recorder)
+              trace=recorder, escalation=escalation(env, bus, om, scenario, seed, replication))
     run.free_at_start = {p.name: p.free for p in network.all_pools()}
     return run
 
@@ -164,6 +168,22 @@ def partner_policies(scenario: Scenario, catalog: Catalog) -> dict[str, PartnerP
         out[name] = PartnerPolicy(attempts, g.answer_timeout_s, g.backoff_s,
                                   g.deadline_days * DAY_S)
     return out
+
+
+def escalation(env: simpy.Environment, bus: EventBus, om: OrderManager, scenario: Scenario,
+               seed: int, replication: int) -> EscalationFigures | None:
+    """The scenario's escalation rules acting on ``om``'s jeopardy, and the figures that
+    count them; None when the scenario has none (or they are off)."""
+    settings = scenario.escalation
+    if settings is None or not settings.enabled:
+        return None
+    actions = tuple(settings.actions)
+    rng = stream(seed, replication, "supervisors")
+    handling_h = settings.handling_hours.sampler(rng)
+    desk = StaffedDesk(env, settings.supervisors, lambda: HOUR_S * handling_h(), 1.0, rng)
+    figures = EscalationFigures(bus, actions)  # first: it hears each action's events
+    Escalation(env, bus, actions, om.com.open_orders.__contains__, desk)
+    return figures
 
 
 def approver_pool(env: simpy.Environment, bus: EventBus, scenario: Scenario, seed: int,
@@ -259,6 +279,8 @@ def finish(run: Run, scenario: Scenario, wall_seconds: float) -> RunReport:
         },
         **body,
     }
+    if run.escalation is not None:
+        data["escalation"] = run.escalation.report()
     if run.trace is not None:
         data["trace"] = run.trace.report()
         data["inventory"] = inventory_snapshot(run.om, run.om.network)

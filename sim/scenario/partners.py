@@ -40,7 +40,9 @@ class PartnerSettings(BaseModel):
     every further one (``no_capacity``). ``partial_rate`` of accepted orders are
     accepted in part and ``delay_rate`` announce a delay of ``delay_days`` half-way:
     both are jeopardy from the partner's side. Past ``no_return_share`` of its lead
-    time (the parcel shipped) an order can no longer be cancelled.
+    time (the parcel shipped) an order can no longer be cancelled. Asked to hurry (our
+    order was escalated), it cuts what is left of an order's lead time to
+    ``expedited_share`` of it.
     """
 
     model_config = _STRICT
@@ -54,6 +56,8 @@ class PartnerSettings(BaseModel):
     delay_rate: float = Field(0.0, ge=0, le=1)
     delay_days: Distribution = Uniform(dist="uniform", low=1, high=5)
     no_return_share: float = Field(0.5, ge=0, le=1)
+    expedited_share: float = Field(0.5, ge=0, le=1, description="what is left of an "
+                                   "order's lead time when we ask it to hurry")
     gateway: PartnerGatewaySettings = PartnerGatewaySettings()
 
     @model_validator(mode="after")

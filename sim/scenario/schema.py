@@ -93,6 +93,19 @@ class OrderManagementSettings(BaseModel):
     operations: OperationsSettings = OperationsSettings()
 
 
+class EscalationSettings(BaseModel):
+    """What the order manager does about an order in jeopardy (om.escalation): each of
+    ``actions`` in turn; ``escalate`` hands a case to ``supervisors`` who each take
+    ``handling_hours`` per case."""
+
+    model_config = _STRICT
+    enabled: bool = True
+    actions: list[Literal["expedite", "escalate", "notify"]] = Field(
+        ["expedite", "notify"], min_length=1, max_length=3)
+    supervisors: int = Field(2, ge=1, le=10000)
+    handling_hours: Distribution = LogNormal(dist="lognormal", mean=4.0, sd=2.0)
+
+
 class ChurnSettings(BaseModel):
     """Customers leave after a holding time: a cease order returns their resources."""
 
@@ -170,6 +183,7 @@ class Scenario(BaseModel):
     order_management: OrderManagementSettings = OrderManagementSettings()
     churn: ChurnSettings = ChurnSettings()
     approvals: ApprovalSettings | None = None
+    escalation: EscalationSettings | None = None
     jeopardy_share: float = Field(0.8, gt=0, lt=1, description="share of the SLA that "
                                   "raises jeopardy")
     faults: list[Fault] = Field([], max_length=1000)
