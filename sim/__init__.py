@@ -5,12 +5,12 @@ RESTCONF, the driver of any TMF622 order manager, and the ``omsim`` command line
 
 One module or sub-package per concern, each depending only on those listed after it:
 ``cli``; ``live``, ``emulate`` and ``drive`` (the front doors, none importing another);
-``report``; ``history`` (order histories: export, calibrate, compare); ``experiments``;
-``run``; ``measure`` and ``traffic``; ``elements`` and
-``southbound`` (om's port in process, or over the wire to an emulator); ``scenario``;
-and the utilities ``stats``, ``files``, ``rng``, ``units`` (the layers contract in
-``pyproject.toml`` keeps it so). The library entry point is
-:func:`run_scenario`: no command line needed.
+``dashboard`` (the web shell the live and emulate dashboards share); ``report``;
+``history`` (order histories: export, calibrate, compare); ``experiments``; ``run``;
+``measure`` and ``traffic``; ``elements`` and ``southbound`` (om's port in process, or
+over the wire to an emulator); ``scenario``; and the utilities ``stats``, ``files``,
+``rng``, ``units`` (the layers contract in ``pyproject.toml`` keeps it so). The library
+entry point is :func:`run_scenario`: no command line needed.
 """
 
 from sim.run.harness import RunReport, build_run, run_scenario

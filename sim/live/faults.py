@@ -28,6 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from om import ScenarioError
 from om.ids import IdSource
+from sim.dashboard.faults import label
 from sim.rng import stream
 from sim.run.harness import Run
 from sim.run.inject import bind_fault
@@ -123,18 +124,6 @@ class LiveFault:
                 "until_days": None if self.until_s is None else round(self.until_s / DAY_S, 6),
                 "ended_days": None if self.ended_s is None else round(self.ended_s / DAY_S, 6),
                 "label": label(spec)}
-
-
-def label(spec: dict[str, Any]) -> str:
-    """A short line for a fault: its kind and what it acts on."""
-    target = (spec.get("element") or spec.get("element_kind") or spec.get("region")
-              or "-".join(spec.get("link") or ()) or spec.get("pool") or "")
-    extra = {"pool_limit": f"at {spec.get('at') or 'all'}, limit {spec.get('limit')}",
-             "workforce_absence": f"{spec.get('technicians')} technicians off",
-             "lost_answers": f"rate {spec.get('rate')}",
-             "element_errors": f"rate {spec.get('rate')}",
-             "inventory_drift": f"share {spec.get('share')}"}.get(spec["kind"], "")
-    return " ".join(p for p in (spec["kind"], str(target), extra) if p)
 
 
 # (status, reply, what the command log keeps or None), as the service's handlers return

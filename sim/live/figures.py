@@ -25,6 +25,7 @@ from typing import Any
 from network_model import PoolKind
 from om import FalloutRaised, ProductOrder, StateChanged
 from om.orders import TERMINAL
+from sim.dashboard.gauges import fullest
 from sim.run.harness import Run
 from sim.units import DAY_S, HOUR_S
 
@@ -117,16 +118,8 @@ def gauges(run: Run) -> dict[str, Any]:
     in_use = dict(run.om.resources.in_use_by_kind)
     pools = {kind.value: {"capacity": metrics.capacity.get(kind, 0),
                           "inUse": in_use.get(kind, 0)} for kind in PoolKind}
-    ports = sorted(((p.ont_ids.in_use / p.ont_ids.capacity if p.ont_ids.capacity else 0.0,
-                     p.name, p.ont_ids.in_use, p.ont_ids.capacity)
-                    for p in network.ports.values()), key=lambda r: (-r[0], r[1]))[:WORST]
-    bngs = sorted(((p.in_use / p.capacity if p.capacity else 0.0, name, p.in_use, p.capacity)
-                   for name, p in network.session_pools.items()),
-                  key=lambda r: (-r[0], r[1]))[:WORST]
     workforce = metrics.workforce
-    return {"pools": pools,
-            "worstPonPorts": [{"name": n, "inUse": u, "capacity": c} for _, n, u, c in ports],
-            "worstBngs": [{"name": n, "inUse": u, "capacity": c} for _, n, u, c in bngs],
+    return {"pools": pools, **fullest(network, WORST),
             "workforce": {"technicians": workforce.technicians, "busy": workforce.busy_now,
                           "installBacklog": workforce.backlog},
             "falloutQueue": metrics.fallout_backlog}

@@ -6,33 +6,26 @@ API.
 A browser cannot send a header with every request of a page (an EventSource never
 does), so the dashboard asks for the key once (``POST /omsim/ui/login``, the one path
 open without it) and gets a cookie holding an HMAC of it, never the key itself
-(HttpOnly, SameSite=Strict: another site's page cannot use it). A page request without
-the key gets that login form (401) instead of an Error body.
+(HttpOnly, SameSite=Strict: another site's page cannot use it; :mod:`sim.dashboard.login`,
+which ``omsim emulate``'s dashboard shares). A page request without the key gets that
+login form (401) instead of an Error body.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 
+from sim.dashboard.login import cookie_token, key_matches
 from sim.live.api.errors import error_response
 
 COOKIE = "omsim_ui"
 LOGIN_PATH = "/omsim/ui/login"
 PAGES = ("/", "/omsim/ui")
-
-
-def key_matches(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
-
-
-def cookie_token(api_key: str) -> str:
-    """What the dashboard's cookie holds for ``api_key``."""
-    return hmac.new(api_key.encode(), b"omsim dashboard", hashlib.sha256).hexdigest()
+__all__ = ["COOKIE", "cookie_token", "install", "key_matches"]
 
 
 def install(app: FastAPI, api_key: str | None,

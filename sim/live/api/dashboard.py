@@ -1,7 +1,8 @@
 """The live dashboard: a page at ``/omsim/ui`` (``/`` leads there) that follows the run
-through server-sent events, with its static files shipped in the package
-(``sim/live/dashboard/``: the page, its script and style, and uPlot, vendored with its
-licence; nothing comes from the internet).
+through server-sent events, with its static files shipped in the package (its page and
+script in ``sim/live/dashboard/``, over the shell every dashboard shares,
+:mod:`sim.dashboard`: uPlot, vendored with its licence, the style, the login form and
+the event stream; nothing comes from the internet).
 
 ``/omsim/ui/events`` sends the run's state (:func:`state`) once a second: the clock,
 orders by state, fallout by cause and layer, cycle-time percentiles, pools and the
@@ -11,34 +12,30 @@ seen yet. ``/omsim/ui/vocabulary`` lists what a fault may name (elements, links,
 kinds, regions), for the page's fault controls, which post to ``/omsim/faults``.
 
 With an API key, the page asks for it once (``POST /omsim/ui/login``) and keeps a
-cookie derived from it (HttpOnly, SameSite=Strict; :mod:`sim.live.api.auth`), since a
-browser's EventSource cannot send a header.
+cookie derived from it (HttpOnly, SameSite=Strict; :mod:`sim.live.api.auth`,
+:mod:`sim.dashboard.login`), since a browser's EventSource cannot send a header.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from sim.live.api.auth import COOKIE, cookie_token, key_matches
+from sim.dashboard import login as ui_login
+from sim.dashboard.events import event_stream
+from sim.dashboard.shell import LOGIN, PAGE, STATIC, Shell
+from sim.dashboard.shell import login_page as form_page
+from sim.live.api.auth import COOKIE
 from sim.live.api.errors import ApiError
 from sim.live.api.gateway import Gateway
 from sim.live.faults import fault_kinds
 from sim.live.figures import gauges
 from sim.units import DAY_S
 
-ASSETS = Path(__file__).resolve().parents[1] / "dashboard"
-PAGE = "/omsim/ui"
-LOGIN = f"{PAGE}/login"
-STATIC = {"uPlot.iife.min.js": "text/javascript", "uPlot.min.css": "text/css",
-          "dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+SHELL = Shell(Path(__file__).resolve().parents[1] / "dashboard", ("dashboard.js",))
 EVERY_S = 1.0  # wall seconds between two events
 # The fault kinds the page has controls for (any kind can be posted to /omsim/faults).
 FAULT_KINDS = ("element_outage", "link_cut", "pool_limit", "lost_answers",
@@ -47,8 +44,11 @@ FAULT_KINDS = ("element_outage", "link_cut", "pool_limit", "lost_answers",
 
 def login_page(status: int = 401, problem: str = "") -> HTMLResponse:
     """The page that asks for the API key."""
-    text = (ASSETS / "login.html").read_text()
-    return HTMLResponse(text.replace("{problem}", problem), status_code=status)
+    return form_page("omsim live: API key",
+                     "This server was started with an API key (<code>--api-key</code>). "
+                     "Enter it to open the dashboard; the browser keeps a cookie derived "
+                     "from it, never the key itself.",
+                     {"api_key": ("API key", "password")}, problem, status)
 
 
 def state(gateway: Gateway, seq: int = 0) -> dict[str, Any]:
@@ -96,27 +96,22 @@ def router(gateway: Gateway) -> APIRouter:
 
     @routes.get(PAGE)
     async def page() -> Response:
-        return HTMLResponse((ASSETS / "index.html").read_text())
+        return SHELL.page()
 
-    @routes.get(f"{PAGE}/static/{{name}}")
+    @routes.get(f"{STATIC}/{{name}}")
     async def static(name: str) -> Response:
-        if name not in STATIC:
+        answer = SHELL.static(name)
+        if answer is None:
             raise ApiError(404, f"no dashboard file '{name}'")
-        return Response((ASSETS / name).read_bytes(), media_type=STATIC[name],
-                        headers={"Cache-Control": "no-cache"})
+        return answer
 
     @routes.post(LOGIN)
     async def login(request: Request) -> Response:
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        given = (form.get("api_key") or [""])[0]
+        given = (await ui_login.form(request)).get("api_key", "")
         key = gateway.settings.api_key
-        if key and not key_matches(given, key):
+        if key and not ui_login.key_matches(given, key):
             return login_page(401, "That is not the key this server was started with.")
-        answer = RedirectResponse(PAGE, status_code=303)
-        if key:
-            answer.set_cookie(COOKIE, cookie_token(key), httponly=True, samesite="strict",
-                              path="/")
-        return answer
+        return ui_login.logged_in(COOKIE, ui_login.cookie_token(key) if key else None)
 
     @routes.get(f"{PAGE}/state")
     async def now() -> dict[str, Any]:
@@ -128,20 +123,7 @@ def router(gateway: Gateway) -> APIRouter:
 
     @routes.get(f"{PAGE}/events")
     async def events(request: Request) -> Response:
-        return StreamingResponse(_events(gateway, request), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache",
-                                          "X-Accel-Buffering": "no"})
+        return event_stream(request, lambda seq: state(gateway, seq), EVERY_S,
+                            last=lambda now: not now["healthy"])
 
     return routes
-
-
-async def _events(gateway: Gateway, request: Request) -> AsyncIterator[str]:
-    seq = 0
-    yield "retry: 2000\n\n"
-    while not await request.is_disconnected():
-        now = state(gateway, seq)
-        seq = now["seq"]
-        yield f"event: state\ndata: {json.dumps(now, separators=(',', ':'))}\n\n"
-        if not now["healthy"]:
-            return
-        await asyncio.sleep(EVERY_S)

@@ -1,25 +1,15 @@
 // omsim live dashboard: follows /omsim/ui/events (server-sent events, one state a
-// second), draws the history samples with uPlot and posts faults to /omsim/faults.
-// Every chart's container says how many points it holds (data-points), for tests.
+// second), draws the history samples with uPlot (common.js, shared with omsim
+// emulate's dashboard) and posts faults to /omsim/faults.
 "use strict";
 (() => {
-  const DAY = 86400;
-  const MAX_POINTS = 600;
-  const COLOURS = ["#4f81bd", "#9bbb59", "#c0504d", "#8064a2", "#f79646", "#4bacc6",
-                   "#7f7f7f", "#2c4d75", "#d99694", "#77933c"];
-  const $ = (id) => document.getElementById(id);
-  const points = [];
-  const charts = {};
+  const { DAY, $, cell, fill } = window.omsim;
   let vocabulary = null;
   let latest = null;
 
   const total = (o) => Object.values(o || {}).reduce((a, b) => a + b, 0);
-  const keysOf = (field) => {
-    const keys = new Set();
-    for (const p of points) for (const k of Object.keys(p[field] || {})) keys.add(k);
-    return [...keys].sort();
-  };
-  const of = (field, key) => (p) => (p[field] || {})[key] ?? 0;
+  const keysOf = (field) => view.keysOf(field);
+  const of = (field, key) => view.of(field, key);
 
   // What each chart draws: [label, value of a sample] per series.
   const CHARTS = {
@@ -40,62 +30,12 @@
                          ["fallout queue", (p) => p.falloutQueue]],
   };
 
-  function draw(id) {
-    const box = $(id);
-    const series = CHARTS[id]();
-    const labels = series.map((s) => s[0]).join("|");
-    const data = [points.map((p) => p.t / DAY), ...series.map(([, f]) => points.map(f))];
-    let chart = charts[id];
-    if (!chart || chart.labels !== labels) {
-      if (chart) chart.plot.destroy();
-      const opts = {
-        width: Math.max(300, box.clientWidth), height: 200,
-        scales: { x: { time: false } },
-        axes: [{ label: "simulated day" }, {}],
-        series: [{ label: "day", value: (u, v) => v == null ? "" : v.toFixed(3) },
-                 ...series.map(([label], n) => ({ label, stroke: COLOURS[n % COLOURS.length],
-                                                  width: 1.5, spanGaps: true }))],
-      };
-      chart = charts[id] = { labels, plot: new uPlot(opts, data, box) };
-    } else {
-      chart.plot.setData(data);
-    }
-    box.dataset.points = String(points.length);
-    box.dataset.series = String(series.length);
-  }
-
-  function cell(row, text) {
-    const td = document.createElement("td");
-    td.textContent = text;
-    row.appendChild(td);
-    return td;
-  }
-
-  function fill(tableId, rows) {
-    const body = $(tableId).tBodies[0];
-    body.replaceChildren();
-    for (const values of rows) {
-      const tr = document.createElement("tr");
-      for (const v of values) cell(tr, v);
-      body.appendChild(tr);
-    }
-    return body;
-  }
-
-  function clock(seconds) {
-    const day = Math.floor(seconds / DAY);
-    const rest = seconds - day * DAY;
-    const hh = String(Math.floor(rest / 3600)).padStart(2, "0");
-    const mm = String(Math.floor((rest % 3600) / 60)).padStart(2, "0");
-    return `day ${day}, ${hh}:${mm}`;
-  }
+  const view = window.omsim.charts(CHARTS);
 
   function show(state) {
     latest = state;
     $("scenario").textContent = state.scenario;
-    $("clock").textContent = clock(state.simulatedSeconds);
-    $("clock").dataset.seconds = String(state.simulatedSeconds);
-    $("speed").textContent = `${state.speed.toLocaleString()}\u00d7`;
+    window.omsim.showClock(state);
     const health = $("health");
     health.textContent = state.healthy ? (state.replaying ? "replaying" : "healthy")
                                        : `unhealthy: ${state.error}`;
@@ -119,9 +59,7 @@
     fill("worst-bngs", state.worstBngs.map((p) => [p.name, p.inUse, p.capacity]));
     fill("hub", state.hub.byListener.map((l) => [l.id, l.queued, l.delivered, l.failed, l.dropped]));
     showFaults(state.faults);
-    for (const p of state.points) points.push(p);
-    points.splice(0, Math.max(0, points.length - MAX_POINTS));
-    if (points.length) for (const id of Object.keys(CHARTS)) draw(id);
+    view.add(state.points);
   }
 
   function showFaults(faults) {
@@ -252,12 +190,7 @@
     kind.addEventListener("change", showFields);
     showFields();
     $("fault-form").addEventListener("submit", inject);
-    const events = new EventSource("/omsim/ui/events");
-    events.addEventListener("state", (e) => show(JSON.parse(e.data)));
-    events.addEventListener("error", () => {
-      $("health").textContent = "reconnecting\u2026";
-      $("health").className = "badge bad";
-    });
+    window.omsim.follow("/omsim/ui/events", show);
   }
 
   start();
