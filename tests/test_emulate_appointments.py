@@ -12,14 +12,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from om.tmf_specs import validate_body
-from sim.emulate import EmulatorThread, build_lab
+from sim.emulate import Emulator, EmulatorThread, build_lab
 from sim.emulate.appointments import Diary, DiaryError, OntRef
+from sim.emulate.appointments.diary import record_of
+from sim.emulate.store import Store
 from sim.scenario.load import scenario_from_dict
 from sim.units import DAY_S, HOUR_S
 from tests.emulatetools import CREDENTIALS, JSON, NET, emulator, lab_dict, ont_json, restconf
@@ -226,3 +229,70 @@ def test_a_visit_that_starts_after_its_slot_is_noted_late():
     assert [str(o) for o in online] == ["EX01-OLT01/1/1/1", "EX01-OLT01/1/1/2"]
     assert not made[0].notes and "late" in made[1].notes[0][1]
     assert made[1].visit_start_s == DAY_S + 8 * HOUR_S
+
+
+# -- --db: bookings survive a restart ----------------------------------------------------
+
+@contextmanager
+def lab_on(db: Path, raw: dict[str, Any], speed: float) -> Iterator[httpx.Client]:
+    """An emulator of ``raw`` on the database ``db`` (resumed when it exists)."""
+    store = Store(db)
+    try:
+        scenario = scenario_from_dict(raw, "lab.yaml")
+        built = build_lab(scenario, scenario.seed, store)
+        with EmulatorThread(Emulator(built, speed, store), CREDENTIALS) as served, \
+                restconf(served) as client:
+            yield client
+    finally:
+        store.close()
+
+
+def test_a_booking_survives_a_restart_with_a_db(tmp_path):
+    """Day shifts from 08:00, the clock at midnight: a booking made before a restart is
+    there after it as it was, a deleted one stays gone, the next booking gets a new id,
+    and the kept booking's visit still happens (after the restart, at speed) and brings
+    its ONT online."""
+    db, raw = tmp_path / "lab.sqlite", lab(shift_start_hour=8, shift_end_hour=18)
+    with lab_on(db, raw, speed=1.0) as client:
+        port = f"{NET}/element=EX01-OLT01/omsim-olt:olt/pon-port=1,1"
+        client.post(port, headers=JSON, json=ont_json(1, "ALCL00000001")).raise_for_status()
+        slot = first_slot(client)
+        kept = book(client, slot, description="ring twice").json()
+        gone = book(client, slot).json()
+        assert client.delete(f"{API}/appointment/{gone['id']}").status_code == 204
+    with lab_on(db, raw, speed=20_000) as client:
+        again = client.get(f"{API}/appointment/{kept['id']}")
+        assert again.status_code == 200, again.text
+        assert {k: v for k, v in again.json().items() if k != "lastUpdate"} == \
+            {k: v for k, v in kept.items() if k != "lastUpdate"}
+        assert client.get(f"{API}/appointment/{gone['id']}").status_code == 404
+        assert int(book(client, first_slot(client)).json()["id"]) > int(gone["id"])
+
+        def done() -> Any:
+            doc = client.get(f"{API}/appointment/{kept['id']}").json()
+            return doc if doc["status"] != "confirmed" else None
+        assert valid("Appointment", wait_for(done))["status"] == "completed"
+        ont = client.get(f"{port}/ont=1").json()["omsim-olt:ont"][0]
+        assert ont["oper-state"] == "online"
+
+
+def test_a_visit_under_way_at_a_restart_is_dispatched_again():
+    """A technician had set off when the emulator stopped: the restored booking is still
+    confirmed, goes back to the crew's queue, completes, and says what happened."""
+    env, book_, _ = diary(shift_start_hour=0, shift_end_hour=24,
+                          install_min={"dist": "constant", "value": 60})
+    made = book_.book(PLACE, 0.0, DAY_S, OntRef("EX01-OLT01", 1, 1, 1), {"externalId": "x"})
+    taken: list[Any] = []
+    book_.on_taken = taken.append  # what --db keeps when a technician sets off
+    env.run(until=HOUR_S / 2)
+    assert made.taken and made.status.value == "confirmed" and taken == [made]
+    env2, after, online = diary(shift_start_hour=0, shift_end_hour=24,
+                                install_min={"dist": "constant", "value": 60})
+    env2.run(until=HOUR_S / 2)  # the restarted clock resumes where the first stopped
+    after.restore([record_of(made)], book_.next_id)
+    restored = after.appointments[made.id]
+    assert not restored.taken and "dispatched again" in restored.notes[-1][1]
+    env2.run(until=DAY_S)
+    assert restored.status.value == "completed" and [str(o) for o in online] == \
+        ["EX01-OLT01/1/1/1"]
+    assert after.book(PLACE, DAY_S, 2 * DAY_S, None, {}).id == str(int(made.id) + 1)

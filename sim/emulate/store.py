@@ -4,9 +4,11 @@ a restart.
 One row per unit (an ONT, a session, a reservation, ...: see :mod:`sim.emulate.tree`)
 holding its RFC 7951 JSON and who configured it (a client, or drift found in the
 network), written when a change commits and before it is answered; the ONTs brought
-online by install visits; and a few facts about the run - the scenario and seed it was
-made for, the SSH host key (so clients' ``known_hosts`` stay valid), the simulated time
-it had reached. One emulator per database: a second one is refused.
+online by install visits; the TMF646 appointments (one row each, its record as JSON,
+written on the clock before the request that changed it is answered); and a few facts
+about the run - the scenario and seed it was made for, the SSH host key (so clients'
+``known_hosts`` stay valid), the simulated time it had reached, the next appointment
+id. One emulator per database: a second one is refused.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ CREATE TABLE IF NOT EXISTS unit (element TEXT NOT NULL, trail TEXT NOT NULL,
     owner TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (element, trail));
 CREATE TABLE IF NOT EXISTS online (element TEXT NOT NULL, trail TEXT NOT NULL,
     PRIMARY KEY (element, trail));
+CREATE TABLE IF NOT EXISTS appointment (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 """
 
 
@@ -100,6 +103,24 @@ class Store:
 
     def online(self) -> list[tuple[str, Trail]]:
         return [(e, _trail_of(t)) for e, t in self.db.execute("SELECT * FROM online")]
+
+    # -- appointments --------------------------------------------------------------------
+    def keep_appointment(self, appointment_id: str, record: dict[str, Any],
+                         next_id: int) -> None:
+        """An appointment as it stands now (``record``: JSON-able), and the next id the
+        diary will give."""
+        with self._transaction():
+            self.db.execute("INSERT OR REPLACE INTO appointment VALUES (?, ?)",
+                            (appointment_id, json.dumps(record)))
+            self.set_meta("next_appointment", str(next_id))
+
+    def forget_appointment(self, appointment_id: str) -> None:
+        self.db.execute("DELETE FROM appointment WHERE id = ?", (appointment_id,))
+
+    def appointments(self) -> list[dict[str, Any]]:
+        """Every appointment kept, in booking order."""
+        return [json.loads(record) for (record,) in self.db.execute(
+            "SELECT record FROM appointment ORDER BY CAST(id AS INTEGER)")]
 
     def _transaction(self) -> sqlite3.Connection:
         return _Transaction(self.db)  # type: ignore[return-value]

@@ -16,6 +16,12 @@ home is ``failed`` with a note and ``failureReason`` ``customerNotHome``. A visi
 starts after its slot ended is noted as late. Until a technician takes it, a booking may
 be moved to another slot or ``cancelled``; once one is on the way it may not.
 
+With ``omsim emulate --db`` the bookings outlive the emulator: each is kept as a plain
+record (:func:`record_of`) whenever it changes, and :meth:`Diary.restore` books them
+again on a restart. A confirmed booking joins its crew's queue when its slot begins, as
+before; one a technician had set off for when the emulator stopped is dispatched again
+(the visit in progress was lost with the process), with a note saying so.
+
 Everything here runs on the emulator's clock (its SimPy environment).
 """
 
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -164,6 +170,31 @@ class Appointment:
 Listener = Callable[[str, Appointment], None]  # (TMF event type, appointment)
 
 
+def record_of(booking: Appointment) -> dict[str, Any]:
+    """What a restart needs of ``booking``, as JSON-able data."""
+    slot = booking.slot
+    return {"id": booking.id, "place": booking.place, "crew": booking.crew,
+            "slot": [slot.day, slot.start_s, slot.end_s],
+            "ont": None if booking.ont is None else str(booking.ont),
+            "created_s": booking.created_s, "status": booking.status.value,
+            "updated_s": booking.updated_s, "technician": booking.technician,
+            "visit_start_s": booking.visit_start_s, "visit_end_s": booking.visit_end_s,
+            "failure": booking.failure, "notes": [list(n) for n in booking.notes],
+            "fields": booking.fields}
+
+
+def _booking_of(record: Mapping[str, Any]) -> Appointment:
+    day, start_s, end_s = record["slot"]
+    ont = record["ont"]
+    return Appointment(
+        str(record["id"]), record["place"], record["crew"],
+        Slot(record["crew"], int(day), float(start_s), float(end_s), 0),
+        None if ont is None else OntRef.parse(ont), float(record["created_s"]),
+        Status(record["status"]), float(record["updated_s"]), record["technician"],
+        record["visit_start_s"], record["visit_end_s"], record["failure"],
+        [(float(at), str(text)) for at, text in record["notes"]], dict(record["fields"]))
+
+
 class Diary:
     """The appointments of one emulated network, over its regional crews."""
 
@@ -175,6 +206,9 @@ class Diary:
         self.crews = crews
         self.bring_online = bring_online
         self.on_event = on_event or (lambda kind, appointment: None)
+        # Called when a technician sets off for a booking (which is no event for the
+        # listeners), so that a restart knows the visit was under way.
+        self.on_taken: Callable[[Appointment], None] = lambda appointment: None
         self.appointments: dict[str, Appointment] = {}
         self.searches: OrderedDict[str, Search] = OrderedDict()
         self._booked: Counter[tuple[str, int]] = Counter()  # (crew, day) -> confirmed
@@ -182,6 +216,31 @@ class Diary:
         self._next_appointment = self._next_search = 1
         for crew in crews.values():
             crew.bus.subscribe(VisitStarted, self._visit_started)
+
+    @property
+    def next_id(self) -> int:
+        """The id (a number) the next booking gets."""
+        return self._next_appointment
+
+    def restore(self, records: Iterable[Mapping[str, Any]], next_id: int) -> None:
+        """Book again the appointments kept by an emulator before this one (their
+        records, :func:`record_of`); ``next_id``: the id the next booking gets. Call it
+        before any booking is made."""
+        for record in records:
+            booking = _booking_of(record)
+            if booking.crew not in self.crews:
+                continue  # a crew this scenario no longer has: nothing can visit
+            self.appointments[booking.id] = booking
+            if booking.status is not Status.CANCELLED:
+                self._booked[(booking.crew, booking.slot.day)] += 1
+            if booking.status is Status.CONFIRMED:
+                if booking.taken:
+                    self.note(booking, f"the emulator restarted while technician "
+                                       f"{booking.technician} was on the visit: it is "
+                                       "dispatched again")
+                    booking.technician = booking.visit_start_s = None
+                self._schedule(booking)
+        self._next_appointment = max(next_id, self._next_appointment)
 
     # -- where and when ----------------------------------------------------------------
     def crew_of(self, place: str) -> tuple[Address, Workforce | None]:
@@ -379,6 +438,7 @@ class Diary:
             return
         booking.technician, booking.visit_start_s = event.technician, event.at_s
         booking.updated_s = event.at_s
+        self.on_taken(booking)
         if event.at_s > booking.slot.end_s:
             late_min = (event.at_s - booking.slot.end_s) / 60
             self.note(booking, f"technician {event.technician} set off {late_min:.0f} min "

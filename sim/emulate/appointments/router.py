@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request, Response
 
 from sim.emulate.appointments.calendar import Calendar
-from sim.emulate.appointments.diary import Appointment, Diary, DiaryError, OntRef, Status
+from sim.emulate.appointments.diary import (
+    Appointment,
+    Diary,
+    DiaryError,
+    OntRef,
+    Status,
+    record_of,
+)
 from sim.emulate.appointments.hub import MAX_LISTENERS, Hub, callback_problem
 from sim.emulate.appointments.views import (
     BASE,
@@ -78,7 +85,26 @@ class _Appointments:
         self.network = emulator.network
         self.hub = Hub()
         self.diary = Diary(emulator.env, self.network, emulator.workforce,
-                           self._bring_online, self._announce)
+                           self._bring_online, self._changed)
+        self.store = emulator.store
+        if self.store is not None:
+            self.diary.restore(self.store.appointments(),
+                               int(self.store.meta("next_appointment") or 1))
+            self.diary.on_taken = self._keep
+
+    def _changed(self, kind: str, booking: Appointment) -> None:
+        """On the clock, before the request that changed ``booking`` is answered: keep
+        it (``--db``) and notify the listeners."""
+        if self.store is not None:
+            if kind == "AppointmentDeleteEvent":
+                self.store.forget_appointment(booking.id)
+            else:
+                self._keep(booking)
+        self._announce(kind, booking)
+
+    def _keep(self, booking: Appointment) -> None:
+        if self.store is not None:
+            self.store.keep_appointment(booking.id, record_of(booking), self.diary.next_id)
 
     def _announce(self, kind: str, booking: Appointment) -> None:
         if self.hub.listeners:
