@@ -11,6 +11,7 @@ arrives as an event.
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,7 @@ class WorkforceFigures:
         # Each crew's visit waits, in the order its visits started, and how many of them
         # started in the warm-up (cut per crew: one list across crews, cut at one index,
         # once kept the wrong crew's visits).
-        self._waits_s: dict[str, list[float]] = {name: [] for name in by_crew}
+        self._waits_s: dict[str, array[float]] = {name: array("d") for name in by_crew}
         self._done_by_crew = dict.fromkeys(by_crew, 0)
         self._at_warmup: tuple[float, int] = (0.0, 0)  # busy, done
         self._waits_at_warmup = dict.fromkeys(by_crew, 0)

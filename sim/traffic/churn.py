@@ -28,6 +28,7 @@ class Churn:
         self.channel = channel
         self.stopped = False
         self.ceasing: set[str] = set()  # product ids with a cease order sent
+        self._forget_at = 1024  # ceasing's size at which the gone ones are forgotten
         holding = scenario.churn.holding_days
         self._holding_days = holding.sampler(rng) if holding is not None else None
         if self._holding_days is not None:
@@ -51,4 +52,14 @@ class Churn:
             return False
         self.ceasing.add(product_id)
         self.channel.place(cease_request(product))
+        if len(self.ceasing) >= self._forget_at:
+            self._forget_gone()
         return True
+
+    def _forget_gone(self) -> None:
+        """Drop the ceased products that are gone (a cease that failed keeps its product,
+        and its place here): the set follows the customers there are, not all there were."""
+        product = self.channel.product
+        self.ceasing = {p for p in self.ceasing
+                        if (known := product(p)) is not None and known.status != "terminated"}
+        self._forget_at = max(1024, 2 * len(self.ceasing))
