@@ -5,13 +5,16 @@ timeout, as in process)."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from om import FalloutCause
 from sim.emulate import EmulatorThread
 from sim.live import orders as tmf_orders
+from sim.live.api.app import create_app
 from sim.live.requests import Kind, Request
 from sim.live.service import LiveService
 from sim.run.harness import build_run
@@ -20,10 +23,11 @@ from sim.southbound import Link, LinkError, WireSouthbound
 from sim.southbound.causes import restconf_error, transport_error
 from sim.units import DAY_S
 from tests.conftest import REPO
-from tests.emulatetools import CREDENTIALS, PASSWORD, TOKEN, emulator, lab_dict
-from tests.livetools import b2c_order, wait_for
+from tests.emulatetools import CREDENTIALS, PASSWORD, TOKEN, emulator, lab_dict, restconf
+from tests.livetools import PO, b2c_order, wait_for
 
 SLOT = ("EX01-OLT01/1/1:ont", 4)
+HOME = "SuperFibre 200 Home"
 
 
 def errors(status: int, tag: str, app_tag: str | None = None) -> httpx.Response:
@@ -104,3 +108,80 @@ def test_a_lost_answer_is_a_timeout_and_the_clock_goes_on(tmp_path):
     local.om.submit(order)
     local.env.run(until=DAY_S)
     assert (order.state.value, order.fallout_cause) == ("failed", "timeout")
+
+
+def test_a_modify_over_the_wire_reapplies_the_unit_with_the_new_settings(tmp_path):
+    """A modify re-applies the unit its service's add item built, with the product's
+    characteristics merged with the change: a downstream, then an upstream change give
+    the BNG session the speed profile of both, on the same VLANs; a static address
+    changes the DHCP reservation, on the same address. What the change does not touch
+    (the ONT; the reservation for a speed change) is left as it was."""
+    speed = 1000.0  # fast, yet a loopback round trip stays well inside ROM's timeouts
+    crew = {"technicians": 4, "shift_start_hour": 0, "shift_end_hour": 24,
+            "travel_min": {"dist": "constant", "value": 5},
+            "install_min": {"dist": "constant", "value": 20},
+            "appointment_lead_days": {"dist": "constant", "value": 0}}
+    elements = {kind: {"latency_s": {"dist": "constant", "value": 0},
+                       "retry": {"timeout_s": 600}}
+                for kind in ("olt", "bng", "dhcp", "voice_platform", "acs")}
+    raw = lab_dict(workforce=crew, elements=elements,
+                   order_management={"operations": {"enabled": False}})
+    with EmulatorThread(emulator(raw, speed), CREDENTIALS) as lab, \
+            restconf(lab) as wire:
+        link = Link(f"http://127.0.0.1:{lab.http_port}", "omsim", PASSWORD, TOKEN, speed)
+        scenario = scenario_from_dict(raw, "lab.yaml", REPO)
+        service = LiveService(scenario, tmp_path / "live.sqlite", speed, southbound=lambda
+                              env, network, s: WireSouthbound(env, network, s, link))
+        try:
+            service.start()
+            with TestClient(create_app(service)) as om:
+                def ended(order_id: str) -> dict[str, Any] | None:
+                    doc = om.get(f"{PO}/productOrder/{order_id}").json()
+                    return doc if doc["state"] in ("completed", "failed") else None
+
+                address = om.get("/omsim/addresses", params={"limit": 1}).json()[0]["id"]
+                provide = om.post(f"{PO}/productOrder", json=b2c_order(address)).json()
+                done = wait_for(lambda: ended(provide["id"]), 20, "the provide ended")
+                assert done["state"] == "completed", done
+                before = sessions(wire)
+                assert [s["speed-profile"] for s in before.values()] == ["200M-30M"]
+                onts, addresses = olt_and_dhcp(wire)
+
+                product = done["productOrderItem"][0]["product"]["id"]
+                for name, value, profile, static in (
+                        ("downstream_mbps", 500, "500M-30M", False),
+                        ("upstream_mbps", 100, "500M-100M", False),
+                        ("static_ip", True, "500M-100M", True)):
+                    modify = om.post(f"{PO}/productOrder", json={"productOrderItem": [{
+                        "id": "1", "action": "modify", "productOffering": {"id": HOME},
+                        "product": {"id": product, "productCharacteristic": [
+                            {"name": name, "value": value}]}}]}).json()
+                    changed = wait_for(lambda m=modify["id"]: ended(m), 20, "the modify ended")
+                    assert changed["state"] == "completed", changed
+                    after = sessions(wire)
+                    assert after.keys() == before.keys()
+                    assert [s["speed-profile"] for s in after.values()] == [profile]
+                    now_onts, now_addresses = olt_and_dhcp(wire)
+                    assert now_onts == onts
+                    assert [{**a, "static": static} for a in addresses] == now_addresses
+                assert service.port.stats()["refusedByCause"] == {}
+        finally:
+            service.stop()
+
+
+def sessions(lab: httpx.Client) -> dict[tuple[int, int], dict[str, Any]]:
+    """The BNG's subscriber sessions by (S-VLAN, C-VLAN)."""
+    network = lab.get("/restconf/data/omsim-network:network").json()
+    return {(s["s-vlan"], s["c-vlan"]): s
+            for e in network["omsim-network:network"]["element"]
+            for s in e.get("omsim-bng:bng", {}).get("subscriber-session", ())}
+
+
+def olt_and_dhcp(lab: httpx.Client) -> tuple[list[Any], list[Any]]:
+    """What the OLTs and the DHCP server hold of subscribers (ONTs, reservations)."""
+    network = lab.get("/restconf/data/omsim-network:network").json()
+    elements = network["omsim-network:network"]["element"]
+    onts = [port.get("ont", []) for e in elements
+            for port in e.get("omsim-olt:olt", {}).get("pon-port", ())]
+    return ([o for port in onts for o in port],
+            [r for e in elements for r in e.get("omsim-dhcp:dhcp", {}).get("reservation", ())])
