@@ -14,7 +14,9 @@ footprint that a wholesale partner reaches) instead of ``rfs``.
 
 Each RFS lists the product ``characteristics`` it configures: a modify order touches
 only the RFS (and so the CFS) whose characteristics changed. ``approval_rules`` say which
-orders wait for an approver (many sites, a deep discount).
+orders wait for an approver (many sites, a deep discount). An offering's
+``monthly_charge``, ``one_off_charge`` and ``term_months`` are its commercial terms
+(:mod:`om.commercial`).
 
 The file is validated with pydantic once at load; :class:`Catalog` holds compiled,
 plain plans (:class:`OfferingPlan`, :class:`CfsPlan`, :class:`RfsSpec`) for the engine.
@@ -30,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from network_model import PoolKind
 from network_model.topology import ACCESS_ELEMENTS
+from om.commercial import NO_CHARGES, Charges
 from om.config_files import read_yaml
 from om.errors import CatalogError, describe_validation
 
@@ -65,6 +68,9 @@ class OfferingModel(BaseModel):
     bundle: list[str] = Field(default=[], description="constituent offerings")
     characteristics: dict[str, Any] = {}
     sla_days: float = Field(14, gt=0, le=3660, description="promised delivery time")
+    monthly_charge: float = Field(0, ge=0, le=1e7, description="recurring, per month")
+    one_off_charge: float = Field(0, ge=0, le=1e7)
+    term_months: int = Field(0, ge=0, le=120, description="contract term")
 
 
 class ApprovalRuleModel(BaseModel):
@@ -83,6 +89,7 @@ class CatalogModel(BaseModel):
     customer_facing_services: dict[str, CfsModel]
     product_offerings: dict[str, OfferingModel]
     approval_rules: list[ApprovalRuleModel] = []
+    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
 
 
 class RfsSpec:
@@ -143,7 +150,7 @@ class OfferingPlan:
     """
 
     __slots__ = ("name", "segment", "sellable", "cfs", "constituents", "characteristics",
-                 "sla_s", "configurable")
+                 "sla_s", "configurable", "charges")
 
     def __init__(self, name: str, segment: str, sellable: bool, cfs: tuple[CfsPlan, ...],
                  constituents: tuple[str, ...], characteristics: dict[str, Any],
@@ -156,6 +163,7 @@ class OfferingPlan:
         self.characteristics = characteristics
         self.sla_s = sla_s
         self.configurable: frozenset[str] = frozenset().union(*(c.characteristics for c in cfs))
+        self.charges = NO_CHARGES  # what it is worth (om.commercial), set by the catalog
 
     @property
     def is_bundle(self) -> bool:
@@ -305,8 +313,12 @@ class Catalog:
         graph.add_nodes_from(names)
         graph.add_edges_from((r, c) for c in names for r in cfs[c].requires if r in names)
         ordered = list(nx.lexicographical_topological_sort(graph, key=names.index))
-        return OfferingPlan(name, m.segment, m.sellable, tuple(cfs[c] for c in ordered),
+        plan = OfferingPlan(name, m.segment, m.sellable, tuple(cfs[c] for c in ordered),
                             tuple(m.bundle), characteristics, m.sla_days * 86400.0)
+        if m.monthly_charge or m.one_off_charge or m.term_months:
+            plan.charges = Charges(m.monthly_charge, m.one_off_charge, m.term_months,
+                                   self.model.currency)
+        return plan
 
     def offering(self, name: str) -> OfferingPlan | None:
         return self.offerings.get(name)
@@ -322,6 +334,11 @@ class Catalog:
             if rule.matches(segment, items, characteristics):
                 return rule
         return None
+
+    @property
+    def charged(self) -> bool:
+        """Whether some offering has commercial terms (the report prices revenue then)."""
+        return any(p.charges is not NO_CHARGES for p in self.offerings.values())
 
     def element_kinds(self) -> list[str]:
         """Every element kind some RFS is configured on, sorted (partners aside)."""

@@ -350,7 +350,8 @@ class Com:
                                      **item.characteristics})
             product = self.products.add(
                 item.offering, item.place, order.customer, now, item.correlation_id,
-                tuple(s.service_id for s in item.service_items), characteristics)
+                tuple(s.service_id for s in item.service_items), characteristics,
+                self.catalog.offerings[item.offering].charges)
             item.product_id = product.id
         elif item.action is Action.DELETE:
             self.products.terminate(item.product_id, now)  # type: ignore[arg-type]
@@ -383,7 +384,7 @@ class Com:
         if not ids:
             return
         for product_id in ids:
-            self.products.products[product_id].billing_start_s = self.env.now
+            self.products.products[product_id].bill_from(self.env.now)
         self.bus.emit(BillingStarted(order.id, ids, self.env.now))
 
     # -- cancel and amend in flight --------------------------------------------------------

@@ -10,9 +10,11 @@ the resources.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from network_model import PoolKind, ResourcePool
+from om.commercial import DAYS_PER_MONTH, NO_CHARGES, Charges
 from om.ids import IdSource
 from om.orders import Activation
 
@@ -22,11 +24,11 @@ class Product:
 
     __slots__ = ("id", "offering", "place", "customer", "status", "start_s",
                  "billing_start_s", "order_item", "service_ids", "characteristics",
-                 "end_s")
+                 "end_s", "charges", "term_start_s", "term_end_s")
 
     def __init__(self, id: str, offering: str, place: str, customer: str, start_s: float,
                  order_item: str, service_ids: tuple[str, ...],
-                 characteristics: dict[str, Any]) -> None:
+                 characteristics: dict[str, Any], charges: Charges = NO_CHARGES) -> None:
         self.id = id
         self.offering = offering
         self.place = place
@@ -38,6 +40,23 @@ class Product:
         self.order_item = order_item  # correlation id of the creating product order item
         self.service_ids = service_ids
         self.characteristics = characteristics
+        # What it is worth (TMF637 productPrice) and when its contract term ends
+        # (productTerm; the renewal date), counted from the billing start.
+        self.charges = charges
+        self.term_start_s: float | None = None
+        self.term_end_s: float | None = None
+
+    def bill_from(self, at_s: float, term_months: int | None = None) -> None:
+        """Billing starts at ``at_s`` (or, for a renewal, the term restarts there with
+        ``term_months``): the contract term runs from then."""
+        if term_months is None:
+            self.billing_start_s = at_s
+            term_months = self.charges.term_months
+        elif term_months != self.charges.term_months:
+            self.charges = replace(self.charges, term_months=term_months)
+        if term_months:
+            self.term_start_s = at_s
+            self.term_end_s = at_s + term_months * DAYS_PER_MONTH * 86400.0
 
 
 class Service:
@@ -98,9 +117,10 @@ class ProductInventory:
         self._ids = IdSource("PRD")
 
     def add(self, offering: str, place: str, customer: str, start_s: float, order_item: str,
-            service_ids: tuple[str, ...], characteristics: dict[str, Any]) -> Product:
+            service_ids: tuple[str, ...], characteristics: dict[str, Any],
+            charges: Charges = NO_CHARGES) -> Product:
         product = Product(self._ids(), offering, place, customer, start_s, order_item,
-                          service_ids, characteristics)
+                          service_ids, characteristics, charges)
         self.products[product.id] = product
         return product
 

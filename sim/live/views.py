@@ -225,6 +225,14 @@ class Views:
         if product.customer:
             doc["relatedParty"] = [{"id": product.customer, "name": product.customer,
                                     "role": "Customer", "@referredType": "Party"}]
+        if product.charges.product_price():
+            doc["productPrice"] = product.charges.product_price()
+        if product.term_start_s is not None and product.term_end_s is not None:
+            doc["productTerm"] = [{
+                "name": "contract term",
+                "duration": {"amount": product.charges.term_months, "units": "month"},
+                "validFor": {"startDateTime": self.date(product.term_start_s),
+                             "endDateTime": self.date(product.term_end_s)}}]
         return doc
 
     def service(self, service: Service) -> dict[str, Any]:

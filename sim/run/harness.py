@@ -23,6 +23,7 @@ from sim.elements.router import EmulatedNetwork
 from sim.measure.escalation import EscalationFigures
 from sim.measure.impact import inventory_snapshot
 from sim.measure.metrics import Metrics
+from sim.measure.revenue import RevenueFigures
 from sim.measure.trace import TraceRecorder
 from sim.rng import stream
 from sim.run.collector import collector_for_simulation
@@ -56,6 +57,7 @@ class Run:
     free_at_start: dict[str, int] | None = None
     trace: TraceRecorder | None = None
     escalation: EscalationFigures | None = None
+    revenue: RevenueFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -106,17 +108,32 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
     metrics = Metrics(env, om, network, scenario.duration_days * DAY_S,
                       scenario.warmup_days * DAY_S, scenario.jeopardy_share)
     recorder = TraceRecorder(bus) if trace else None
-    on_submit = metrics.order_submitted
-    if recorder is not None:
-        def on_submit(order: Any, label: str) -> None:
-            metrics.order_submitted(order, label)
-            recorder.track(order)
+    revenue = RevenueFigures(bus, catalog, scenario.warmup_days * DAY_S) if catalog.charged \
+        else None
     channel, sources, churn = customers(env, om, network, scenario, seed, replication,
-                                        on_submit, arrivals)
+                                        _hearing(metrics, recorder, revenue), arrivals)
     run = Run(env, om, emulated, metrics, seed, replication, channel, sources, churn,
-              trace=recorder, escalation=escalation(env, bus, om, scenario, seed, replication))
+              trace=recorder, escalation=escalation(env, bus, om, scenario, seed, replication),
+              revenue=revenue)
     run.free_at_start = {p.name: p.free for p in network.all_pools()}
     return run
+
+
+def _hearing(metrics: Metrics, recorder: TraceRecorder | None,
+             revenue: RevenueFigures | None) -> Callable[[ProductOrder, Any], None]:
+    """What hears of each order at submission: the metrics, then the trace and the
+    revenue figures when the run has them."""
+    if recorder is None and revenue is None:
+        return metrics.order_submitted
+
+    def on_submit(order: ProductOrder, label: Any) -> None:
+        now = metrics.env.now
+        metrics.order_submitted(order, label)
+        if recorder is not None:
+            recorder.track(order)
+        if revenue is not None:
+            revenue.order_submitted(order, now)
+    return on_submit
 
 
 def customers(env: simpy.Environment, om: OrderManager, network: Network,
@@ -281,6 +298,8 @@ def finish(run: Run, scenario: Scenario, wall_seconds: float) -> RunReport:
     }
     if run.escalation is not None:
         data["escalation"] = run.escalation.report()
+    if run.revenue is not None:
+        data["revenue"] = run.revenue.report()
     if run.trace is not None:
         data["trace"] = run.trace.report()
         data["inventory"] = inventory_snapshot(run.om, run.om.network)
