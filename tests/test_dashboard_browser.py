@@ -1,12 +1,15 @@
-"""The live dashboard in a real browser: Debian's headless Chromium driven by
-playwright's Python API, against ``omsim serve --api-key`` in another process (one server
-for the module: a small network, background arrivals, at high speed).
+"""The dashboards in a real browser: Debian's headless Chromium driven by playwright's
+Python API, against ``omsim serve --api-key`` in another process (one server for the
+module: a small network, background arrivals, at high speed), and against ``omsim
+emulate``'s lab (a tiny network at an hour a second, served from a thread).
 
-What a person relies on: the page asks for the key and then shows the run with no
-console error, every chart has data points, the simulated clock moves between two
-reads, and a fault injected from the page's controls is in the fault list and then in
-the fallout by cause. With ``CI=true`` these tests must run: a missing browser fails
-them instead of skipping them (``.ci/run`` installs chromium).
+What a person relies on: the page asks for the key (the lab's: its user and password)
+and then shows the run with no console error, every chart has data points, the
+simulated clock moves between two reads, and a fault injected from the page's controls
+is in the fault list and then in the fallout by cause; the lab's page shows a NETCONF
+edit-config and RESTCONF PUTs made meanwhile, and the rpc-error one of them earned, in
+its wire activity. With ``CI=true`` these tests must run: a missing browser fails them
+instead of skipping them (``.ci/run`` installs chromium).
 """
 
 from __future__ import annotations
@@ -22,11 +25,24 @@ import pytest
 
 from sim.cli import main
 from tests.conftest import small_dict
+from tests.emulatetools import (
+    JSON,
+    NET,
+    PASSWORD,
+    USER,
+    lab_dict,
+    netconf,
+    ont_config,
+    ont_json,
+    restconf,
+    serving,
+)
 from tests.livetools import Server, live_scenario, wait_for, write_scenario
 
 KEY = "dashboard-key-16"
 CHARTS = ("chart-throughput", "chart-states", "chart-cause", "chart-layer", "chart-cycle",
           "chart-pools", "chart-work")
+LAB_CHARTS = ("chart-wire", "chart-errors", "chart-pools", "chart-work")
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 
 
@@ -101,8 +117,8 @@ def page(server: Server, browser: Any) -> Iterator[Any]:
     tab.close()
 
 
-def _points(page: Any) -> dict[str, int]:
-    return {c: int(page.get_attribute(f"#{c}", "data-points") or 0) for c in CHARTS}
+def _points(page: Any, charts: tuple[str, ...] = CHARTS) -> dict[str, int]:
+    return {c: int(page.get_attribute(f"#{c}", "data-points") or 0) for c in charts}
 
 
 def test_the_page_shows_the_run_live(page: Any) -> None:
@@ -173,3 +189,44 @@ def test_the_html_report_hides_zero_metrics_until_show_all(browser: Any, tmp_pat
     tab.uncheck("#show-all")
     assert tab.locator(f"{rows}:visible").count() == shown
     assert tab.errors == []
+
+
+def test_the_emulator_dashboard_shows_the_lab_and_its_wire(browser: Any) -> None:
+    """omsim emulate's page: its login, charts filling, the clock moving, the scenario's
+    fault scheduled, and a NETCONF edit-config and two RESTCONF PUTs (one refused) in
+    the wire activity, with no console error."""
+    raw = lab_dict(faults=[{"kind": "element_outage", "element": "bng:BNG01",
+                            "from_days": 20, "until_days": 21}])
+    with serving(raw, speed=3600) as lab:
+        tab = _tab(browser)
+        login = tab.goto(f"http://127.0.0.1:{lab.http_port}/")
+        assert login is not None and login.status == 401  # user and password first
+        tab.errors.clear()
+        tab.fill("#user", USER)
+        tab.fill("#password", PASSWORD)
+        tab.click("#login")
+        wait_for(lambda: min(_points(tab, LAB_CHARTS).values()) >= 2, 15,
+                 "two points on every chart of the lab")
+        for chart in LAB_CHARTS:
+            assert tab.locator(f"#{chart} canvas").count() == 1, chart
+        first = float(tab.get_attribute("#clock", "data-seconds"))
+        wait_for(lambda: float(tab.get_attribute("#clock", "data-seconds")) > first, 10,
+                 "the lab's clock to move")
+        fault = tab.locator("#fault-list tr[data-id='scenario-0']")
+        assert "element_outage bng:BNG01" in fault.inner_text()
+        assert fault.get_attribute("class") == "scheduled"
+        assert tab.inner_text("#card-edit-configs") == "0"
+        with netconf(lab) as m:
+            m.edit_config(target="running", config=ont_config(ont_id=7, serial="ALCL00000007"))
+        with restconf(lab) as rc:
+            ont = f"{NET}/element=EX01-OLT01/omsim-olt:olt/pon-port=1,2/ont=6"
+            assert rc.put(ont, json=ont_json(6, "ALCL00000006"), headers=JSON).status_code == 201
+            assert rc.put(ont, json={"nothing": 1}, headers=JSON).status_code == 400
+        wait_for(lambda: tab.inner_text("#card-restconf") == "2", 10, "two RESTCONF requests")
+        assert tab.inner_text("#card-edit-configs") == "1"
+        assert "edit-config\t1" in tab.inner_text("#netconf-rpcs")
+        assert "PUT\t2" in tab.inner_text("#restconf-requests")
+        assert tab.inner_text("#card-rpc-errors") == "1"
+        assert "\t0\t1" in tab.inner_text("#rpc-errors")  # one tag, over RESTCONF
+        assert tab.errors == []
+        tab.close()

@@ -13,6 +13,7 @@ The rooms, from the wire inwards::
     serve        the command: options, ports, signals; EmulatorThread for tests
     netconf      SSH server and sessions (framing: RFC 6242)   netconf_rpc  the rpcs
     http         the one FastAPI app                             restconf     RFC 8040
+    dashboard    the lab's page (/omsim/ui; dashboard_page/)     activity     wire counts
     auth         basic and token logins
     edit_xml     <config> -> edit          edit_json  RESTCONF request -> edit
     edit         an edit applied to the tree (RFC 6241 operations)

@@ -54,6 +54,7 @@ def build_lab(scenario: Scenario, seed: int, store: Store | None = None) -> Lab:
                platforms=[k for k in catalog.element_kinds() if k not in ACCESS_ELEMENTS],
                drift_at_s=[f.from_days * DAY_S for f in faults
                            if isinstance(f, InventoryDrift)],
+               faults=list(scenario.faults),
                resume_at_s=resumed_s)
 
 

@@ -16,7 +16,8 @@ What it holds, for every protocol front end:
 - :meth:`Emulator.configure`: one configuration change through the whole pipeline
   (:mod:`sim.emulate.pipeline`); :meth:`Emulator.read`: what a get returns;
 - :meth:`Emulator.set_ont_online`: what a completed install visit does;
-- the lock on ``running`` (NETCONF lock/unlock; RESTCONF edits respect it).
+- the lock on ``running`` (NETCONF lock/unlock; RESTCONF edits respect it);
+- ``activity``: what the clients did on the wire (:mod:`sim.emulate.activity`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import simpy
 
 from network_model import Network
 from sim.elements.workforce import Workforce
+from sim.emulate.activity import WireActivity
 from sim.emulate.change import Answer, Apply, Changes
 from sim.emulate.clock import Clock
 from sim.emulate.datastore import Datastore
@@ -48,8 +50,8 @@ T = TypeVar("T")
 class Lab:
     """What the simulation built for the emulator: the network, its elements (by
     simulation name: ``olt:EX01-OLT01``, ``dhcp:BNG01``, ``voice_platform``), the regional
-    crews (``workforce:<region>``), the central platforms the catalog uses, and when
-    drift faults strike."""
+    crews (``workforce:<region>``), the central platforms the catalog uses, when drift
+    faults strike, and the scenario's fault timeline (for the dashboard)."""
 
     env: simpy.Environment
     network: Network
@@ -58,6 +60,7 @@ class Lab:
     workforce: Mapping[str, Workforce] = field(default_factory=dict)
     platforms: list[str] = field(default_factory=list)
     drift_at_s: list[float] = field(default_factory=list)
+    faults: list[Any] = field(default_factory=list)  # sim.scenario.faults' models
     resume_at_s: float = 0.0  # a restart: simulated time the database had reached
 
 
@@ -77,6 +80,7 @@ class Emulator:
         self.sessions: dict[str, Sessions] = {}
         self.online: set[Trail] = set()  # ONTs an install visit brought online
         self.lock_owner: int | None = None  # the NETCONF session holding running's lock
+        self.activity = WireActivity()
         self.closing = asyncio.Event()  # set when the emulator stops
         self.pools = {p.name: p for p in lab.network.all_pools()}
         self.wire_names: dict[str, str] = {}

@@ -81,7 +81,8 @@ class NetconfServer:
         return NetconfSession(self, next(self._ids), conn)
 
     def forget(self, session: NetconfSession) -> None:
-        self.sessions.pop(session.id, None)
+        if self.sessions.pop(session.id, None) is not None:
+            self.emulator.activity.session_closed()
         if self.emulator.lock_owner == session.id:
             self.emulator.lock_owner = None  # RFC 6241 7.5: a lock ends with its session
 
@@ -151,6 +152,7 @@ class NetconfSession(asyncssh.SSHServerSession):  # type: ignore[misc]
 
     def session_started(self) -> None:
         self.server.sessions[self.id] = self
+        self.emulator.activity.session_opened()
         self._send(_hello(self.id))
         self._worker = asyncio.get_running_loop().create_task(
             self._serve(), name=f"netconf-session-{self.id}")

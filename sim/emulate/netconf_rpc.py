@@ -27,6 +27,7 @@ from sim.emulate.subtree import element_names, select
 from sim.emulate.xmlsafe import MalformedXml, parse
 
 if TYPE_CHECKING:
+    from sim.emulate.activity import WireActivity
     from sim.emulate.emulator import Emulator
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -57,25 +58,27 @@ class Late:
 
 
 async def answer(session: NetconfSession, message: bytes) -> bytes | Late:
-    """The framed-to-be reply to one message of ``session``, or a :class:`Late` one."""
+    """The framed-to-be reply to one message of ``session``, or a :class:`Late` one.
+    Each rpc and rpc-error is counted in the emulator's wire activity."""
+    activity = session.emulator.activity
     try:
         rpc = parse(message)
     except MalformedXml as exc:
-        return reply({}, [error_xml(RpcError("malformed-message", str(exc),
-                                             error_type="rpc"))])
+        return _refused(activity, {}, RpcError("malformed-message", str(exc),
+                                               error_type="rpc"))
     if etree.QName(rpc).text != f"{{{NC}}}rpc":
-        return reply({}, [error_xml(RpcError(
+        return _refused(activity, {}, RpcError(
             "unknown-element", f"expected an rpc, got {etree.QName(rpc).localname}",
-            error_type="protocol", info={"bad-element": etree.QName(rpc).localname}))])
+            error_type="protocol", info={"bad-element": etree.QName(rpc).localname}))
     attrs = dict(rpc.attrib)
     if "message-id" not in attrs:
-        return reply({}, [error_xml(RpcError(
+        return _refused(activity, {}, RpcError(
             "missing-attribute", "an rpc needs a message-id", error_type="rpc",
-            info={"bad-attribute": "message-id", "bad-element": "rpc"}))])
+            info={"bad-attribute": "message-id", "bad-element": "rpc"}))
     try:
         body = await _operation(session, rpc)
     except RpcError as exc:
-        return reply(attrs, [error_xml(exc)])
+        return _refused(activity, attrs, exc)
     if isinstance(body, Late):
         return Late(reply(attrs, body.reply), body.after_s)
     return reply(attrs, body)
@@ -89,6 +92,7 @@ async def _operation(session: NetconfSession, rpc: etree._Element
                              "an rpc holds exactly one operation")
     op = ops[0]
     qname = etree.QName(op)
+    session.emulator.activity.netconf_rpc(qname.localname)
     handler = OPERATIONS.get(qname.localname) if qname.namespace == NC else None
     if handler is None:
         raise protocol_error("operation-not-supported", f"operation {qname.localname} is "
@@ -243,6 +247,11 @@ def _choice(op: etree._Element, name: str, allowed: tuple[str, ...], default: st
 # -- replies ----------------------------------------------------------------------------------
 def _ok() -> etree._Element:
     return etree.Element(f"{{{NC}}}ok")
+
+
+def _refused(activity: WireActivity, attrs: dict[str, str], exc: RpcError) -> bytes:
+    activity.rpc_error("netconf", exc.tag)
+    return reply(attrs, [error_xml(exc)])
 
 
 def reply(attrs: dict[str, str], body: list[etree._Element]) -> bytes:

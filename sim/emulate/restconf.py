@@ -101,12 +101,16 @@ def restconf_router(emulator: Emulator, credentials: Credentials) -> APIRouter:
         refused = _guarded(request, credentials)
         if refused is not None:
             return refused
+        activity = emulator.activity  # for the dashboard: requests and rpc-errors
+        activity.restconf_request(request.method)
         try:
             return await _data(emulator, request)
         except RpcError as exc:
+            activity.rpc_error("restconf", exc.tag)
             return errors_response(exc)
         except Exception as exc:  # a bug on this one request: say so, and go on
             log.exception("RESTCONF %s %s failed", request.method, request.url.path)
+            activity.rpc_error("restconf", "operation-failed")
             return errors_response(RpcError("operation-failed", "the emulator failed on "
                                             f"this request ({type(exc).__name__})",
                                             app_tag="internal-error"), 500)

@@ -172,6 +172,7 @@ def _announce(o: EmulateOptions, name: str, seed: int, emulator: Emulator,
           flush=True)
     print(f"  TMF639    http://{where}:{http_port}/tmf-api/resourceInventoryManagement/v4/"
           "resource (and geographicAddressManagement/v4/geographicAddress)", flush=True)
+    print(f"  Dashboard http://{where}:{http_port}/omsim/ui (user and password)", flush=True)
 
 
 class _HttpServer(uvicorn.Server):
