@@ -16,6 +16,8 @@ Decomposition by item action (delta decomposition):
 - ``delete`` (cease): every service of the product, dependants first.
 - A move is one order of an ``add`` at the new address and a ``delete`` of the old
   product that waits for it (``after``).
+- A renewal (recontract) is a ``modify`` of ``contract_term_months`` alone: no CFS is
+  touched, the product's contract term restarts when it completes.
 
 Orders on the same product run one after another. ``cancel`` (cancelProductOrder) and
 ``amend`` act on orders in flight.
@@ -31,6 +33,7 @@ import simpy
 from network_model import Network
 from om.approvals import ApproverPool
 from om.catalog import Catalog
+from om.commercial import MAX_TERM_MONTHS, TERM
 from om.events import (
     AmendmentDecided,
     BillingStarted,
@@ -140,7 +143,12 @@ class Com:
             if product.status == wanted:
                 return [f"{where}.product.status: product {product.id} is already {wanted}"]
         if item.action is Action.MODIFY and item.product_status is None:
-            known = self.catalog.offerings[item.offering].configurable
+            term = item.characteristics.get(TERM)
+            if TERM in item.characteristics and not (
+                    type(term) is int and 1 <= term <= MAX_TERM_MONTHS):
+                return [f"{where}.product.productCharacteristic: {TERM} must be a whole "
+                        f"number of months from 1 to {MAX_TERM_MONTHS}, not {term!r}"]
+            known = self.catalog.offerings[item.offering].configurable | {TERM}
             unknown = sorted(set(item.characteristics) - known)
             if unknown:
                 return [f"{where}.product.productCharacteristic: {', '.join(unknown)} "
@@ -360,7 +368,11 @@ class Com:
             if item.product_status is not None:
                 product.status = item.product_status
             else:
-                product.characteristics.update(item.characteristics)
+                term = item.characteristics.get(TERM)
+                if term is not None:  # a renewal: the contract term restarts today
+                    product.bill_from(now, term)
+                product.characteristics.update(
+                    (k, v) for k, v in item.characteristics.items() if k != TERM)
 
     def _undo(self, service_order: ServiceOrder) -> Generator[simpy.Event, Any, None]:
         """Order policy ``fail_order``: roll back every service item that completed, so

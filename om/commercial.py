@@ -3,7 +3,9 @@
 An offering may carry a monthly recurring charge, a one-off charge and a contract term
 (months). The product inventory (TMF637) shows them as ``productPrice`` and
 ``productTerm``; the run report prices delay and fallout with them (revenue delayed and
-lost). Amounts are in the catalog's ``currency``.
+lost). Amounts are in the catalog's ``currency``. A renewal order is a modify of the
+product's ``contract_term_months`` alone (:data:`TERM`): the term restarts, nothing is
+sent to the network.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 DAYS_PER_MONTH = 365.25 / 12  # a month's billing days, on average
+# The product characteristic a renewal (recontract) order changes: a new contract term
+# from the day it completes, and no change in the network.
+TERM = "contract_term_months"
+MAX_TERM_MONTHS = 120
 
 
 @dataclass(frozen=True, slots=True)

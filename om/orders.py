@@ -13,6 +13,8 @@ from enum import StrEnum
 from sys import intern
 from typing import Any
 
+from om.commercial import TERM
+
 
 class State(StrEnum):
     """TMF order and order-item states (TMF622 ProductOrderStateType and its siblings)."""
@@ -226,6 +228,8 @@ def order_type(items: list[ProductOrderItem]) -> str:
             return "suspend"
         if statuses == {"active"}:
             return "resume"
+        if all(set(i.characteristics) == {TERM} for i in items if i.action is Action.MODIFY):
+            return "renew"  # the contract term alone: commercial, no network change
         return "modify"
     return "mixed"
 

@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from om import Action, ProductOrderItem, State
-from om.commercial import Charges
+from om import Action, ProductOrderItem, ScenarioError, State
+from om.commercial import TERM, Charges
 from sim.live.views import Views
+from sim.run.harness import run_scenario
+from sim.scenario.load import scenario_from_dict
 from sim.units import DAY_S
+from tests.conftest import REPO, SCENARIOS, small_dict
 from tests.test_gateways import HOME, _tiny_run
 
 
@@ -63,3 +66,46 @@ def test_contract_value_and_tmf637_price():
     assert charges.contract_value == 60 + 45 * 24
     assert [p["priceType"] for p in charges.product_price()] == ["recurring", "oneTime"]
     assert Charges(10.0).contract_value == 10  # no term: one month
+
+
+def _completed_home(run):
+    place = run.om.network.addresses[0].id
+    order = run.om.com.new_order([ProductOrderItem("1", Action.ADD, HOME, place)], "Ada")
+    run.om.submit(order)
+    run.env.run(until=5 * DAY_S)
+    assert order.state is State.COMPLETED
+    return run.om.products.products[order.items[0].product_id]
+
+
+def test_a_renewal_restarts_the_term_and_touches_no_network():
+    run, _ = _tiny_run()
+    product = _completed_home(run)
+    renew = run.om.com.new_order([ProductOrderItem(
+        "1", Action.MODIFY, HOME, product.place, {TERM: 36}, product_id=product.id)], "Ada")
+    assert renew.order_type == "renew"
+    run.om.submit(renew)
+    run.env.run(until=6 * DAY_S)
+    assert renew.state is State.COMPLETED
+    assert renew.service_order is None  # no CFS touched: nothing sent to SOM or ROM
+    assert renew.items[0].unchanged == ("CFS_InternetAccess",)
+    assert product.term_start_s == renew.completion_date_s
+    assert product.charges.term_months == 36 and TERM not in product.characteristics
+    assert (product.term_end_s - product.term_start_s) / DAY_S == pytest.approx(36 * 30.4375)
+    bad = run.om.com.new_order([ProductOrderItem(
+        "1", Action.MODIFY, HOME, product.place, {TERM: 0}, product_id=product.id)], "Ada")
+    run.om.submit(bad)
+    run.env.run(until=7 * DAY_S)
+    assert bad.state is State.REJECTED and TERM in bad.state_reason
+
+
+def test_renewal_orders_arrive_from_a_scenario(write_yaml):
+    raw = small_dict(catalog=str(SCENARIOS / "catalog_gateways.yaml"),
+                     arrivals=[{"offering": HOME, "rate_per_day": 30},
+                               {"offering": HOME, "order_type": "renew", "rate_per_day": 10,
+                                "characteristics": {TERM: 12}}])
+    report = run_scenario(scenario_from_dict(raw, "renew.yaml", REPO)).data
+    renewals = report["order_types"]["renew"]
+    assert renewals["submitted"] > 10 and renewals["completed"] == renewals["submitted"]
+    with pytest.raises(ScenarioError, match="renew arrival needs"):
+        scenario_from_dict(small_dict(arrivals=[{"offering": HOME, "order_type": "renew",
+                                                 "rate_per_day": 1}]), "r.yaml", REPO)

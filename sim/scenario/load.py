@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from om import Catalog, CatalogError, ScenarioError
+from om.commercial import TERM
 from om.config_files import read_yaml
 from om.errors import UsageError, describe_validation
 from sim.scenario.limits import MAX_ORDER_ITEMS, MAX_SEED
@@ -46,7 +47,9 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>",
             raise ScenarioError(f"{source}: arrivals.{n}.offering: '{arrival.offering}' is "
                                 f"only sold inside a bundle")
         configurable = offering.configurable
-        unknown = sorted(set(arrival.characteristics) - configurable)
+        # A renewal's contract term is commercial: the product has it, no RFS does.
+        unknown = sorted(set(arrival.characteristics) - configurable
+                         - ({TERM} if arrival.order_type == "renew" else set()))
         if unknown:
             raise ScenarioError(f"{source}: arrivals.{n}.characteristics: "
                                 f"{', '.join(unknown)} configured by no RFS of "

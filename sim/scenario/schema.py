@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from network_model import NetworkSize, Roster
 from om import Catalog, load_catalog
+from om.commercial import TERM
 from sim.scenario.distributions import Distribution, LogNormal, Triangular, Uniform
 from sim.scenario.faults import Fault
 from sim.scenario.limits import MAX_DAYS, MAX_RATE_PER_DAY, MAX_SEED
@@ -115,8 +116,8 @@ class ChurnSettings(BaseModel):
         False, description="cease every customer at the end and drain (leak checks)")
 
 
-OrderType = Literal["provide", "modify", "cease", "move", "suspend", "resume", "cancel",
-                    "amend"]
+OrderType = Literal["provide", "modify", "cease", "move", "suspend", "resume", "renew",
+                    "cancel", "amend"]
 
 
 class ApprovalSettings(BaseModel):
@@ -136,7 +137,9 @@ class Arrival(BaseModel):
     average of a week without bursts).
 
     ``provide`` creates products; ``modify`` (to ``characteristics``), ``cease``,
-    ``move``, ``suspend`` and ``resume`` act on an existing product of the offering;
+    ``move``, ``suspend``, ``resume`` and ``renew`` (a new contract term,
+    ``characteristics: {contract_term_months: N}``) act on an existing product of the
+    offering;
     ``cancel`` and ``amend`` (to ``characteristics``) act on an order of the offering
     in flight. When there is nothing to act on, the arrival is skipped.
     """
@@ -161,6 +164,9 @@ class Arrival(BaseModel):
         if self.order_type in ("modify", "amend") and not self.characteristics:
             raise ValueError(f"a {self.order_type} arrival needs the 'characteristics' "
                              f"it changes")
+        if self.order_type == "renew" and set(self.characteristics) != {TERM}:
+            raise ValueError(f"a renew arrival needs 'characteristics: {{{TERM}: <months>}}'"
+                             f" and nothing else (a renewal changes the contract term only)")
         return self
 
 

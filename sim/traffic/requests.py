@@ -24,7 +24,7 @@ from om import Action
 from sim.scenario.schema import Arrival
 
 # Order types that act on an existing product, and the status of the product each wants.
-ON_PRODUCT = ("modify", "cease", "move", "suspend", "resume")
+ON_PRODUCT = ("modify", "cease", "move", "suspend", "resume", "renew")
 CEASE = "cease"
 
 
@@ -56,7 +56,7 @@ class OrderRequest:
     ``"<offering> (bulk)"`` for a provide of several sites, ``"<offering> [<type>]"``
     for a change)."""
 
-    order_type: str  # provide | modify | cease | move | suspend | resume
+    order_type: str  # provide | modify | cease | move | suspend | resume | renew
     items: tuple[ItemRequest, ...]
     customer: str
     category: str
@@ -115,7 +115,7 @@ def change_request(arrival: Arrival, product: KnownProduct, kind: str,
     """An order of type ``kind`` (one of :data:`ON_PRODUCT`) on ``product``; a move
     asks ``new_place()`` for its new site."""
     offering, place, pid = product.offering, product.place, product.id
-    if kind == "modify":
+    if kind in ("modify", "renew"):  # a renewal: a modify of the contract term alone
         items: tuple[ItemRequest, ...] = (
             ItemRequest("1", Action.MODIFY, offering, place, dict(arrival.characteristics),
                         product_id=pid),)
