@@ -29,11 +29,11 @@ def gateways():
     run.om.bus.subscribe(FalloutRaised, log.append)
     run.om.bus.subscribe(PartnerJeopardy, log.append)
     run.env.run(until=scenario.duration_days * DAY_S)
-    return run.metrics.report(), log, run.revenue.report()
+    return run.metrics.report(), log, run.revenue.report(), run.partners.report()
 
 
 def test_each_partner_cause_appears_in_the_partner_layer(gateways):
-    report, log, _ = gateways
+    report, log, _, _ = gateways
     by_cause = report["fallout"]["by_cause"]
     for cause in ("partner_rejected", "partner_timeout", "delivery_failed"):
         assert by_cause.get(cause, 0) > 0, by_cause
@@ -42,7 +42,7 @@ def test_each_partner_cause_appears_in_the_partner_layer(gateways):
 
 
 def test_outage_times_out_and_surge_is_refused_only_in_their_windows(gateways):
-    _, log, _ = gateways
+    _, log, _, _ = gateways
     unanswered = [e.at_s / DAY_S for e in log if isinstance(e, FalloutRaised)
                   and "no answer" in e.detail]
     refused = [e.at_s / DAY_S for e in log if isinstance(e, FalloutRaised)
@@ -52,7 +52,7 @@ def test_outage_times_out_and_surge_is_refused_only_in_their_windows(gateways):
 
 
 def test_partners_announce_their_own_jeopardy(gateways):
-    _, log, _ = gateways
+    _, log, _, _ = gateways
     reasons = [e.reason for e in log if isinstance(e, PartnerJeopardy)]
     assert reasons.count("partial") > 5 and reasons.count("delayed") > 10
 
@@ -60,7 +60,7 @@ def test_partners_announce_their_own_jeopardy(gateways):
 def test_revenue_figures_add_up(gateways):
     """Per cause and per offering, revenue lost and delayed sum to their totals; every
     partner cause costs something, and lost orders are those that fell out for good."""
-    report, _, revenue = gateways
+    report, _, revenue, _ = gateways
     for kind in ("lost", "delayed"):
         part = revenue[kind]
         assert sum(part["by_cause"].values()) == pytest.approx(part["total"], abs=0.005)
@@ -69,3 +69,17 @@ def test_revenue_figures_add_up(gateways):
     assert {"partner_rejected", "partner_timeout", "delivery_failed"} <= set(lost["by_cause"])
     assert 0 < lost["orders"] <= report["orders"]["failed"] + report["orders"]["partial"] \
         + report["orders"]["cancelled"] + report["orders"]["rejected"]
+
+
+def test_partner_figures_match_the_failure_shares(gateways):
+    """About 5,000 parcels of which 5 % fail (1.4 % wide at 3 standard errors each
+    side); the wholesale partner refuses hundreds in its surge and hears no cancel
+    twice."""
+    *_, partners = gateways
+    courier, wholesale = partners["courier"], partners["wholesale"]
+    ended = sum(courier["ended"].values())
+    assert ended > 4000
+    assert 0.036 < courier["ended"]["failed"] / ended < 0.064, courier
+    assert wholesale["ended"]["rejected"] > 100, wholesale
+    assert wholesale["orders"] >= sum(wholesale["ended"].values())
+    assert wholesale["jeopardy"]["partial"] > 5 and wholesale["jeopardy"]["delayed"] > 10

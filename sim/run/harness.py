@@ -23,6 +23,7 @@ from sim.elements.router import EmulatedNetwork
 from sim.measure.escalation import EscalationFigures
 from sim.measure.impact import inventory_snapshot
 from sim.measure.metrics import Metrics
+from sim.measure.partners import PartnerFigures
 from sim.measure.revenue import RevenueFigures
 from sim.measure.trace import TraceRecorder
 from sim.rng import stream
@@ -58,6 +59,7 @@ class Run:
     trace: TraceRecorder | None = None
     escalation: EscalationFigures | None = None
     revenue: RevenueFigures | None = None
+    partners: PartnerFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
                                         _hearing(metrics, recorder, revenue), arrivals)
     run = Run(env, om, emulated, metrics, seed, replication, channel, sources, churn,
               trace=recorder, escalation=escalation(env, bus, om, scenario, seed, replication),
-              revenue=revenue)
+              revenue=revenue, partners=partner_figures(bus, catalog))
     run.free_at_start = {p.name: p.free for p in network.all_pools()}
     return run
 
@@ -174,6 +176,11 @@ def with_partners(env: simpy.Environment, port: Southbound, emulated: EmulatedNe
         return port
     return PartnerGateway(env, port, dict(emulated.partners), bus,
                           partner_policies(scenario, scenario.load_catalog()))
+
+
+def partner_figures(bus: EventBus, catalog: Catalog) -> PartnerFigures | None:
+    """What the report says of the partners, when the catalog names any."""
+    return PartnerFigures(bus, catalog.partners()) if catalog.partners() else None
 
 
 def partner_policies(scenario: Scenario, catalog: Catalog) -> dict[str, PartnerPolicy]:
@@ -300,6 +307,8 @@ def finish(run: Run, scenario: Scenario, wall_seconds: float) -> RunReport:
         data["escalation"] = run.escalation.report()
     if run.revenue is not None:
         data["revenue"] = run.revenue.report()
+    if run.partners is not None:
+        data["partners"] = run.partners.report()
     if run.trace is not None:
         data["trace"] = run.trace.report()
         data["inventory"] = inventory_snapshot(run.om, run.om.network)
