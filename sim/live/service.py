@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from om import OmsimError, ProductOrder, StateChanged
+from om.events import EscalationRaised
 from om.ids import IdSource
 from om.orders import TERMINAL
 from sim.live import orders as tmf_orders
@@ -141,6 +142,7 @@ class LiveService:
         if self.southbound is not None and hasattr(self.port, "attach"):
             self.port.attach(self.run.om)
         self.run.om.bus.subscribe(StateChanged, self._on_state)
+        self.run.om.bus.subscribe(EscalationRaised, self._on_escalation)
         self.run.channel.on_submit = self._background_order
         if self.run.churn is not None:
             self.run.churn.stopped = not self.background_arrivals
@@ -528,6 +530,16 @@ class LiveService:
             kind = "ProductOrderCreateEvent" if not event.old else event.event_type
             self.hub.publish(kind, "productOrder",
                              self.views.product_order(order, self.payloads.get(order_id)))
+
+    def _on_escalation(self, event: EscalationRaised) -> None:
+        """The escalation rule ``notify``: the hub tells the listeners that the order is
+        in jeopardy (a ProductOrderJeopardyEvent carrying the order)."""
+        if event.action != "notify" or self.replaying or not self.hub.listeners:
+            return
+        order = self.orders.get(event.order_id)
+        if order is not None:
+            self.hub.publish("ProductOrderJeopardyEvent", "productOrder",
+                             self.views.product_order(order, self.payloads.get(order.id)))
 
     def _publish_cancel(self, view: dict[str, Any]) -> None:
         self.hub.publish("CancelProductOrderStateChangeEvent", "cancelProductOrder", view)
