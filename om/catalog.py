@@ -338,7 +338,8 @@ class Catalog:
     @property
     def charged(self) -> bool:
         """Whether some offering has commercial terms (the report prices revenue then)."""
-        return any(p.charges is not NO_CHARGES for p in self.offerings.values())
+        # By value: a catalog that crossed a process boundary has its own copies.
+        return any(p.charges != NO_CHARGES for p in self.offerings.values())
 
     def element_kinds(self) -> list[str]:
         """Every element kind some RFS is configured on, sorted (partners aside)."""
