@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Callable, Generator, Sequence
+from sys import intern
 from typing import Any
 
 import simpy
@@ -82,10 +83,15 @@ class Rom:
         # No port of ours: COM let it through as off-net (a partner's line reaches it).
         for n, spec in enumerate(service_item.plan.rfs_at(off_net=port is None), 1):
             item = ResourceOrderItem(str(n), order, Action.ADD, spec)
-            item.target = self.network.element_for(spec.element, port)
+            item.target = self._target(spec.element, port)
             order.items.append(item)
         service_item.resource_order = order
         return order
+
+    def _target(self, element_kind: str, port: Any) -> str:
+        """The element instance for an RFS at ``port``: one string per element, shared by
+        every item and record that names it (the service inventory keeps one per RFS)."""
+        return intern(self.network.element_for(element_kind, port))
 
     def fulfil(self, order: ResourceOrder) -> simpy.Process:
         """Start fulfilling ``order``; the process's value is its final state."""
@@ -246,7 +252,7 @@ class Rom:
         for spec in service_item.plan.rfs_at(off_net=port is None):
             if service_item.changed.intersection(spec.characteristics):
                 item = ResourceOrderItem(str(len(order.items) + 1), order, Action.MODIFY, spec)
-                item.target = self.network.element_for(spec.element, port)
+                item.target = self._target(spec.element, port)
                 order.items.append(item)
             else:
                 service_item.unchanged += (spec.name,)
