@@ -1,0 +1,64 @@
+"""An agenda: callbacks due at given simulated times, kept in one heap with one SimPy
+timer set for the earliest, instead of a SimPy timeout (and a closure) for each.
+
+What a run schedules by the hundred thousand and mostly never needs at once (an SLA
+clock per order, a departure per customer) costs about 200 bytes an entry here against
+about 900 for a timeout with its callback, and one SimPy event for each time the timer
+goes off rather than one per entry set. Entries go off at exactly the time given (the
+timer's delay is adjusted to the last bit), due ones in the order they were set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from heapq import heappop, heappush
+from typing import Any
+
+import simpy
+
+
+class Agenda:
+    """Calls ``fn(arg)`` at ``at_s`` for each entry set with :meth:`at`."""
+
+    __slots__ = ("env", "_due", "_count", "_timers")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self._due: list[tuple[float, int, Callable[[Any], None], Any]] = []
+        self._count = itertools.count()
+        self._timers: list[float] = []  # when the timers set go off, earliest first
+
+    def __len__(self) -> int:
+        return len(self._due)
+
+    def at(self, at_s: float, fn: Callable[[Any], None], arg: Any) -> None:
+        """Call ``fn(arg)`` at simulated time ``at_s`` (not before now)."""
+        heappush(self._due, (at_s, next(self._count), fn, arg))
+        timers = self._timers
+        if not timers or at_s < timers[0]:
+            heappush(timers, at_s)
+            self.env.timeout(delay_to(self.env.now, at_s)).callbacks.append(self._go_off)
+
+    def _go_off(self, _: simpy.Event) -> None:
+        now, due, timers = self.env.now, self._due, self._timers
+        while timers and timers[0] <= now:
+            heappop(timers)
+        while due and due[0][0] <= now:
+            _, _, fn, arg = heappop(due)
+            fn(arg)
+        if due and (not timers or due[0][0] < timers[0]):
+            heappush(timers, due[0][0])
+            self.env.timeout(delay_to(now, due[0][0])).callbacks.append(self._go_off)
+
+
+def delay_to(now: float, at_s: float) -> float:
+    """The delay from ``now`` of a timeout that goes off at exactly ``at_s`` (SimPy adds
+    the delay to the clock, and ``now + (at_s - now)`` may miss ``at_s`` by a rounding)."""
+    delay = at_s - now
+    while now + delay < at_s:
+        delay = math.nextafter(delay, math.inf)
+    while now + delay > at_s:
+        delay = math.nextafter(delay, -math.inf)
+    return delay
