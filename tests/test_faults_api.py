@@ -67,7 +67,9 @@ def test_a_scheduled_window_opens_and_closes_on_the_simulated_clock(tmp_path: Pa
                        "from_days": 5}]}
     with started(tmp_path / "w.sqlite", scenario=scenario_object(**raw)) as service, \
             TestClient(create_app(service)) as client:
-        start = service.now_s / DAY_S + 0.05  # 3 simulated minutes ahead: about 1 s
+        # 0.15 simulated days ahead, 3.6 s at 3,600x: the POST is applied well before it,
+        # even on a busy machine (1.2 s ahead was sometimes already past).
+        start = service.now_s / DAY_S + 0.15
         posted = client.post(FAULTS, json={**OUTAGE, "from_days": start,
                                            "duration_days": 0.05})
         assert posted.status_code == 201 and posted.json()["state"] == "scheduled"
