@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from emulate_servers import PASSWORD, USER
-from workloads import fastest
+from workloads import each_round
 
 from sim.emulate.rawclient import NC, RawNetconf
 
@@ -131,26 +131,30 @@ async def _restconf(port: int) -> tuple[int, float]:
 def bench_netconf_bare_asyncssh_echo(benchmark, figures):
     """The floor: SSH, RFC 6242 framing and an <ok/> per message, nothing else."""
     with server("echo") as ports:
-        done, wall = fastest(2, benchmark, lambda: asyncio.run(_netconf(ports["netconf"])))
-    figures["emulate.echo.edits"], figures["emulate.echo.seconds"] = done, wall
+        rounds = each_round(benchmark, lambda: asyncio.run(_netconf(ports["netconf"])))
+    figures["emulate.echo.edits"] = [done for done, _ in rounds]
+    figures["emulate.echo.seconds"] = [wall for _, wall in rounds]
 
 
 def bench_netconf_edit_config(benchmark, figures):
     """edit-config through the whole emulator: XML, YANG, datastore, elements, reply."""
     with server("emulator") as ports:
-        done, wall = fastest(2, benchmark, lambda: asyncio.run(_netconf(ports["netconf"])))
-    figures["emulate.netconf.edits"], figures["emulate.netconf.seconds"] = done, wall
+        rounds = each_round(benchmark, lambda: asyncio.run(_netconf(ports["netconf"])))
+    figures["emulate.netconf.edits"] = [done for done, _ in rounds]
+    figures["emulate.netconf.seconds"] = [wall for _, wall in rounds]
 
 
 def bench_restconf_bare_fastapi(benchmark, figures):
     """The floor: uvicorn and FastAPI parsing a JSON body and answering 204."""
     with server("fastapi") as ports:
-        done, wall = fastest(2, benchmark, lambda: asyncio.run(_restconf(ports["http"])))
-    figures["emulate.fastapi.puts"], figures["emulate.fastapi.seconds"] = done, wall
+        rounds = each_round(benchmark, lambda: asyncio.run(_restconf(ports["http"])))
+    figures["emulate.fastapi.puts"] = [done for done, _ in rounds]
+    figures["emulate.fastapi.seconds"] = [wall for _, wall in rounds]
 
 
 def bench_restconf_put(benchmark, figures):
     """RESTCONF PUT of an ONT through the whole emulator."""
     with server("emulator") as ports:
-        done, wall = fastest(2, benchmark, lambda: asyncio.run(_restconf(ports["http"])))
-    figures["emulate.restconf.puts"], figures["emulate.restconf.seconds"] = done, wall
+        rounds = each_round(benchmark, lambda: asyncio.run(_restconf(ports["http"])))
+    figures["emulate.restconf.puts"] = [done for done, _ in rounds]
+    figures["emulate.restconf.seconds"] = [wall for _, wall in rounds]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from workloads import env_int, scaled_scenario
+from workloads import each_round, env_int, scaled_scenario
 
 from sim.experiments.executors import Job, run_jobs
 
@@ -24,11 +24,9 @@ def _wall(workers: int) -> float:
 def bench_replications_one_process(benchmark, figures):
     """All replications one after another in this process."""
     figures["replications.jobs"] = JOBS
-    figures["replications.1.wall_s"] = benchmark.pedantic(_wall, args=(1,), rounds=1,
-                                                          iterations=1)
+    figures["replications.1.wall_s"] = each_round(benchmark, lambda: _wall(1))
 
 
 def bench_replications_two_processes(benchmark, figures):
     """The same replications on a pool of two worker processes."""
-    figures["replications.2.wall_s"] = benchmark.pedantic(_wall, args=(2,), rounds=1,
-                                                          iterations=1)
+    figures["replications.2.wall_s"] = each_round(benchmark, lambda: _wall(2))

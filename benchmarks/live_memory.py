@@ -1,7 +1,9 @@
 """Resident memory of a live server after N orders have gone through it (not a pytest
 benchmark: a script). Orders go straight to the service (no HTTP), in bursts, at a high
-speed so that each burst finishes quickly; RSS and the database size are printed after
-each checkpoint once every order so far is terminal.
+speed so that each burst finishes quickly, with at most MAX_IN_FLIGHT open at once (a
+server's memory holds the orders in flight: sending 20,000 at once would measure those,
+not what stays); RSS and the database size are printed after each checkpoint once every
+order so far is terminal. Each order creates a product, which stays.
 
     .venv/bin/python benchmarks/live_memory.py 2000 20000
     OMSIM_TEXT_CHARS=3900 .venv/bin/python benchmarks/live_memory.py 2000 6000  # free text
@@ -24,6 +26,7 @@ from sim.scenario.load import scenario_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 BURST = 200
+MAX_IN_FLIGHT = int(os.environ.get("OMSIM_MAX_IN_FLIGHT", "1000"))
 TEXT = "x" * int(os.environ.get("OMSIM_TEXT_CHARS", "0"))  # a long description, if any
 
 
@@ -55,6 +58,8 @@ def main(checkpoints: list[int]) -> None:
     try:
         for target in checkpoints:
             while sent < target:
+                while len(service.run.om.com.open_orders) > MAX_IN_FLIGHT - BURST:
+                    time.sleep(0.05)
                 futures = [service.submit(Request("create", "", order(addresses[sent + k],
                                                                       sent + k)))
                            for k in range(min(BURST, target - sent))]

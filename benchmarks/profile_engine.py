@@ -34,7 +34,7 @@ def main() -> None:
                              "pyinstrument's call tree")
     args = parser.parse_args()
     scenario = scaled_scenario(args.orders)
-    run = build_run(scenario)
+    run = build_run(scenario, keep_ended=False)  # as run_scenario builds it
     until = scenario.duration_days * DAY_S
     if args.top:
         profile = cProfile.Profile()
