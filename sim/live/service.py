@@ -47,7 +47,7 @@ from typing import Any
 from om import OmsimError, ProductOrder, StateChanged
 from om.events import EscalationRaised
 from om.ids import IdSource
-from om.orders import TERMINAL
+from om.orders import TERMINAL, prune
 from sim.live import orders as tmf_orders
 from sim.live.cancels import Cancellations
 from sim.live.clock import LiveClock
@@ -499,6 +499,7 @@ class LiveService:
             del self.orders[order_id]
             self.payloads.pop(order_id, None)
             self.read_model.forget(order_id)
+            prune(order)  # freed now, not at the collector's next full pass
         if self.deleted:
             for order_id in [i for i, t in self.deleted.items()
                              if t <= committed and i not in self.orders]:
