@@ -12,7 +12,6 @@ import pytest
 from om import StateChanged
 from om.orders import TERMINAL
 from sim.elements.events import VisitStarted
-from sim.measure.ledger import Row
 from sim.measure.sojourn import censored_cycle_time
 from sim.run.harness import build_run, finish
 from sim.scenario.load import scenario_from_dict
@@ -93,16 +92,20 @@ def test_censored_cycle_time_counts_the_open_orders(small_run):
     assert km["p90"] > completed["p90"] and km["mean"] > completed["mean"]
 
 
-def _record(submitted_h: float, ended_h: float | None, state: str) -> Row:
-    return Row(submitted_h * HOUR_S, None if ended_h is None else ended_h * HOUR_S, state)
+def _censored(orders: list[tuple[float, float | None, str]], end_s: float) -> dict:
+    """censored_cycle_time of orders given as (submitted h, ended h or None, state)."""
+    submitted, ended, states = zip(*orders, strict=True)
+    return censored_cycle_time(np.array(submitted) * HOUR_S,
+                               np.array([np.nan if e is None else e for e in ended]) * HOUR_S,
+                               np.array(states) == "completed", end_s)
 
 
 def test_censored_cycle_time_matches_the_completed_one_when_nothing_is_open():
     """With no order open, the censored percentiles are the completed orders' own
     (inverted-cdf quantiles); failed orders are left out of both."""
     hours = [5.0, 1.0, 9.0, 3.0, 7.0, 2.0, 8.0, 4.0, 6.0, 10.0]
-    cohort = [_record(0.0, h, "completed") for h in hours] + [_record(0.0, 0.5, "failed")]
-    km = censored_cycle_time(cohort, 100 * HOUR_S)
+    cohort = [(0.0, h, "completed") for h in hours] + [(0.0, 0.5, "failed")]
+    km = _censored(cohort, 100 * HOUR_S)
     assert (km["p50"], km["p90"], km["p99"]) == (5.0, 9.0, 10.0)
     assert km["mean"] == pytest.approx(statistics.fmean(hours))
     assert (km["n"], km["open"], km["lower_bounds"]) == (10, 0, [])
@@ -111,9 +114,9 @@ def test_censored_cycle_time_matches_the_completed_one_when_nothing_is_open():
 def test_censored_percentile_out_of_reach_is_a_named_lower_bound():
     """When more orders are still open past the longest time observed than a
     percentile leaves, that percentile is the longest time, named a lower bound."""
-    cohort = [_record(0.0, h, "completed") for h in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0)]
-    cohort += [_record(0.0, None, "inProgress") for _ in range(3)]  # open, age 20 h
-    km = censored_cycle_time(cohort, 20 * HOUR_S)
+    cohort = [(0.0, h, "completed") for h in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0)]
+    cohort += [(0.0, None, "inProgress") for _ in range(3)]  # open, age 20 h
+    km = _censored(cohort, 20 * HOUR_S)
     assert km["p50"] == 5.0
     assert km["p90"] == km["p99"] == 20.0
     assert km["lower_bounds"] == ["p90", "p99"]

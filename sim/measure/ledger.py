@@ -6,17 +6,14 @@ Rows are in submission order. A row is written when its order is submitted and c
 in place as the order's events arrive; an order is found by its id only while it can
 still change: until it ends, or, after that, until the last of its items in the
 operations queue was worked (a manual touch may come after a cancellation). The report
-reads the columns as numpy arrays (:meth:`OrderLedger.columns`) and, for the functions of
-:mod:`sim.measure.sojourn`, as transient row views (:meth:`OrderLedger.rows`).
+reads the columns as numpy arrays (:meth:`OrderLedger.columns`).
 """
 
 from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
@@ -50,14 +47,6 @@ class Codes:
     def of(self, codes: np.ndarray) -> np.ndarray:
         """The names of ``codes``, as an object array."""
         return np.array(self.names, dtype=object)[codes]
-
-
-class Row(NamedTuple):
-    """One order as :mod:`sim.measure.sojourn` reads it (made when read, kept by nobody)."""
-
-    submitted_s: float
-    ended_s: float | None
-    state: str
 
 
 @dataclass(frozen=True)
@@ -192,27 +181,3 @@ class OrderLedger:
             self.submitted_s, self.ended_s, self.state, self.label, self.order_type,
             self.offering, self.fallout_cause, self.fallout_layer, self.fallout_s,
             self.touches, self.flags)))
-
-    def rows(self, mask: np.ndarray | None = None) -> Rows:
-        """The orders (those of ``mask``) as row views, in submission order."""
-        return Rows(self, mask)
-
-
-class Rows:
-    """A re-iterable view of ledger rows: each pass makes its :class:`Row` objects as it
-    goes, so a million orders cost no million objects at once."""
-
-    def __init__(self, ledger: OrderLedger, mask: np.ndarray | None) -> None:
-        self._ledger = ledger
-        self._picked = None if mask is None else np.flatnonzero(mask).tolist()
-
-    def __iter__(self) -> Iterator[Row]:
-        ledger = self._ledger
-        submitted, ended, state = ledger.submitted_s, ledger.ended_s, ledger.state
-        picked = range(len(submitted)) if self._picked is None else self._picked
-        for i in picked:
-            end = ended[i]
-            yield Row(submitted[i], None if end != end else end, STATES[state[i]])
-
-    def __len__(self) -> int:
-        return len(self._ledger) if self._picked is None else len(self._picked)

@@ -19,14 +19,16 @@
   orders get stuck; these are not.
 - **The orders still open at the end** (``open_orders``): how many, and their ages.
 
-:func:`littles_law` and :func:`censored_hours` take plain times, for a report whose
-orders are not a run's records (``omsim drive``'s).
+The run's figures come from the order ledger's columns (:mod:`sim.measure.ledger`):
+each order's submission and end in seconds, NaN while it is open. :func:`littles_law`
+and :func:`censored_hours` take plain times, for a report whose orders are not a run's
+(``omsim drive``'s). Sums run in order, as a loop over the orders would add them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -35,19 +37,12 @@ from sim.stats.survival import censored_summary
 from sim.units import DAY_S, HOUR_S
 
 
-class OrderRecord(Protocol):
-    """What these figures read of an order (:class:`sim.measure.metrics.OrderRecord`)."""
-
-    submitted_s: float
-    ended_s: float | None  # None while open
-    state: str
-
-
-def in_system(records: Sequence[OrderRecord], warmup_s: float, end_s: float,
+def in_system(submitted_s: np.ndarray, ended_s: np.ndarray, warmup_s: float, end_s: float,
               peak: float) -> dict[str, float]:
-    """L, X and W of Little's law over every product order, for the window from the
-    warm-up to ``end_s`` (``peak``: the most orders in the system at an hourly sample)."""
-    law = littles_law(((r.submitted_s, r.ended_s) for r in records), warmup_s, end_s)
+    """L, X and W of Little's law over every product order (submitted and ended at
+    those times, NaN: still open), for the window from the warm-up to ``end_s``
+    (``peak``: the most orders in the system at an hourly sample)."""
+    law = littles_law_of(submitted_s, ended_s, warmup_s, end_s)
     return {"orders_mean": law["orders_mean"], "orders_peak": peak,
             "ended_per_day": law["ended_per_day"], "hours_mean": law["hours_mean"]}
 
@@ -61,37 +56,44 @@ def littles_law(spans_s: Iterable[tuple[float, float | None]], warmup_s: float,
     the window, per day) and ``hours_mean`` (W, the mean time in the system of those,
     in hours). Every order in the system during the window counts, whenever it entered;
     ``omsim drive`` calls this with the times it saw from outside."""
+    spans = [(start, np.nan if end is None else end) for start, end in spans_s]
+    submitted, ended = (np.array(column, dtype=float).reshape(-1)
+                        for column in (zip(*spans, strict=True) if spans else ((), ())))
+    return littles_law_of(submitted, ended, warmup_s, end_s)
+
+
+def littles_law_of(submitted_s: np.ndarray, ended_s: np.ndarray, warmup_s: float,
+                   end_s: float) -> dict[str, float]:
+    """:func:`littles_law` of orders as arrays (``ended_s`` NaN: still in the system)."""
     window_s = end_s - warmup_s
-    inside_s = 0.0  # order-seconds spent in the system inside the window
-    left_s: list[float] = []  # time in the system of each order that left in the window
-    for start, end in spans_s:
-        ended = end_s if end is None else min(end, end_s)
-        inside_s += max(0.0, ended - max(start, warmup_s))
-        if end is not None and warmup_s <= end <= end_s:
-            left_s.append(end - start)
+    open_ = np.isnan(ended_s)
+    until = np.where(open_, end_s, np.minimum(ended_s, end_s))
+    inside = np.maximum(0.0, until - np.maximum(submitted_s, warmup_s))
+    # Order-seconds in the system inside the window, added up order by order.
+    inside_s = float(np.cumsum(inside)[-1]) if inside.size else 0.0
+    left = ~open_ & (warmup_s <= ended_s) & (ended_s <= end_s)
+    left_s = (ended_s - submitted_s)[left]  # time in the system of those that left
     return {
         "orders_mean": r6(inside_s / window_s) if window_s > 0 else 0.0,
-        "ended_per_day": r6(len(left_s) / (window_s / DAY_S)) if window_s > 0 else 0.0,
-        "hours_mean": r6(float(np.mean(left_s)) / HOUR_S) if left_s else 0.0,
+        "ended_per_day": r6(left_s.size / (window_s / DAY_S)) if window_s > 0 else 0.0,
+        "hours_mean": r6(float(np.mean(left_s)) / HOUR_S) if left_s.size else 0.0,
     }
 
 
-def censored_cycle_time(cohort: Sequence[OrderRecord], end_s: float) -> dict[str, Any]:
+def censored_cycle_time(submitted_s: np.ndarray, ended_s: np.ndarray,
+                        completed: np.ndarray, end_s: float) -> dict[str, Any]:
     """Kaplan-Meier cycle time (hours) of the cohort's completed orders and open ones
-    (:func:`censored_hours`)."""
-    times: list[float] = []
-    completed: list[bool] = []
-    for r in cohort:
-        if r.state == "completed" and r.ended_s is not None:
-            times.append((r.ended_s - r.submitted_s) / HOUR_S)
-            completed.append(True)
-        elif r.ended_s is None:
-            times.append((end_s - r.submitted_s) / HOUR_S)
-            completed.append(False)
-    return censored_hours(times, completed)
+    (:func:`censored_hours`): orders submitted and ended at those times (NaN: open),
+    ``completed`` marking those that ended completed; the others that ended are left
+    out."""
+    open_ = np.isnan(ended_s)
+    done = completed & ~open_
+    times = np.where(open_, end_s - submitted_s, ended_s - submitted_s) / HOUR_S
+    return censored_hours(times[done | open_], done[done | open_])
 
 
-def censored_hours(hours: Sequence[float], completed: Sequence[bool]) -> dict[str, Any]:
+def censored_hours(hours: Sequence[float] | np.ndarray,
+                   completed: Sequence[bool] | np.ndarray) -> dict[str, Any]:
     """The report's censored cycle time of orders that took ``hours`` to complete, or
     are still open at that age where ``completed`` is False: the Kaplan-Meier
     :func:`~sim.stats.survival.censored_summary` (``mean``, ``p50``, ``p90``, ``p99``,
@@ -106,12 +108,13 @@ def censored_hours(hours: Sequence[float], completed: Sequence[bool]) -> dict[st
             for key, value in censored_summary(hours, completed).items()}
 
 
-def open_orders(records: Sequence[OrderRecord], warmup_s: float, end_s: float
-                ) -> dict[str, Any]:
-    """The orders still open at ``end_s``: how many (``measured``: submitted after the
-    warm-up) and their ages in hours."""
-    ages = np.array([(end_s - r.submitted_s) / HOUR_S for r in records if r.ended_s is None])
-    measured = sum(1 for r in records if r.ended_s is None and r.submitted_s >= warmup_s)
+def open_orders(submitted_s: np.ndarray, ended_s: np.ndarray, warmup_s: float,
+                end_s: float) -> dict[str, Any]:
+    """The orders still open at ``end_s`` (``ended_s`` NaN): how many (``measured``:
+    submitted after the warm-up) and their ages in hours."""
+    open_ = np.isnan(ended_s)
+    ages = (end_s - submitted_s[open_]) / HOUR_S
+    measured = int((submitted_s[open_] >= warmup_s).sum())
     if ages.size == 0:
         return {"orders": 0, "measured": 0, "age_hours_mean": 0.0, "age_hours_p50": 0.0,
                 "age_hours_p90": 0.0, "age_hours_max": 0.0}
