@@ -2,13 +2,14 @@
 its peak resident size is then the run's alone. Prints one JSON line of figures.
 
     .venv/bin/python benchmarks/memory_run.py churn 1000000 100000   # orders, customers
+    .venv/bin/python benchmarks/memory_run.py churn 10000000 1000000 1095  # ..., days
     .venv/bin/python benchmarks/memory_run.py provide 100000         # orders, no churn
 
-``churn``: a year of :func:`workloads.churn_scenario`. ``provide``: the reference
-scenario scaled to that many orders (:func:`workloads.scaled_scenario`, no churn), then
-no new orders until every order in flight has ended, so that what stays is the live
-products (``rss_per_live_product_bytes``: resident growth over the run per product).
-Resident sizes are read from /proc (VmRSS, VmHWM); CPU seconds per phase with
+``churn``: a year (or DAYS days) of :func:`workloads.churn_scenario`. ``provide``: the
+reference scenario scaled to that many orders (:func:`workloads.scaled_scenario`, no
+churn), then no new orders until every order in flight has ended, so that what stays is
+the live products (``rss_per_live_product_bytes``: resident growth over the run per
+product). Resident sizes are read from /proc (VmRSS, VmHWM); CPU seconds per phase with
 ``workloads.clock``.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +36,11 @@ def resident_mib() -> dict[str, float]:
             for key, name in (("now", "VmRSS"), ("peak", "VmHWM"))}
 
 
-def measure(kind: str, orders: int, customers: int = 0) -> dict[str, Any]:
+def measure(kind: str, orders: int, customers: int = 0, days: int = 365) -> dict[str, Any]:
     """Build, simulate and report one run; figures after each phase."""
-    scenario = (churn_scenario(orders, customers) if kind == "churn"
+    scenario = (churn_scenario(orders, customers, days) if kind == "churn"
                 else scaled_scenario(orders))
+    started = time.perf_counter()
     t0 = clock()
     run = build_run(scenario, keep_ended=False)
     t1 = clock()
@@ -62,8 +65,9 @@ def measure(kind: str, orders: int, customers: int = 0) -> dict[str, Any]:
             "live_products": live, "events": events_processed(run.env),
             "build_s": t1 - t0, "simulate_s": t2 - t1, "report_s": t3 - t2,
             "rss_built_mib": built["now"], "rss_simulated_mib": simulated["now"],
-            "rss_peak_mib": resident_mib()["peak"],
-            "rss_per_live_product_bytes": grown_bytes / live if live else 0.0}
+            "rss_peak_simulating_mib": simulated["peak"], "rss_peak_mib": resident_mib()["peak"],
+            "rss_per_live_product_bytes": grown_bytes / live if live else 0.0,
+            "wall_s": time.perf_counter() - started}
 
 
 if __name__ == "__main__":

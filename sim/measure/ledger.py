@@ -44,9 +44,17 @@ class Codes:
             self.names.append(name)
         return code
 
-    def of(self, codes: np.ndarray) -> np.ndarray:
-        """The names of ``codes``, as an object array."""
-        return np.array(self.names, dtype=object)[codes]
+    def present(self, codes: np.ndarray) -> list[tuple[str, int]]:
+        """The (name, code) of each code in ``codes``, by name (a million rows cost a
+        count per code, not a million names)."""
+        counts = np.bincount(codes, minlength=len(self.names))
+        return sorted((self.names[code], code)  # type: ignore[misc]
+                      for code in np.flatnonzero(counts).tolist())
+
+    def counts(self, codes: np.ndarray) -> dict[str, int]:
+        """How often each name occurs in ``codes``, by name."""
+        counts = np.bincount(codes, minlength=len(self.names)).tolist()
+        return {name: counts[code] for name, code in self.present(codes)}
 
 
 @dataclass(frozen=True)

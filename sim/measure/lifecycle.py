@@ -112,8 +112,9 @@ class LifecycleMetrics:
         self._approval_waits_s.append(event.waited_s)
 
     # -- the report ---------------------------------------------------------------------
-    def report(self) -> dict[str, Any]:
-        c = self.ledger.columns()
+    def report(self, c: Columns | None = None) -> dict[str, Any]:
+        """The lifecycle keys of the report (``c``: the ledger's columns, if read)."""
+        c = self.ledger.columns() if c is None else c
         cohort = c.submitted_s >= self.warmup_s
         waits = np.array(self._approval_waits_s) / HOUR_S
         return {
@@ -140,9 +141,8 @@ class LifecycleMetrics:
 
     def _by_type(self, c: Columns, cohort: np.ndarray) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        types = self.ledger.order_types.of(c.order_type)
-        for kind in sorted(set(types.tolist())):
-            mine = types == kind
+        for kind, code in self.ledger.order_types.present(c.order_type):
+            mine = c.order_type == code
             states = np.bincount(c.state[mine], minlength=len(STATES)).tolist()
             out[kind] = {
                 "submitted": int(mine.sum()),
@@ -158,14 +158,14 @@ class LifecycleMetrics:
 
     def _sla(self, c: Columns, cohort: np.ndarray) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        offerings = self.ledger.offerings.of(c.offering)
-        types = self.ledger.order_types.of(c.order_type)
-        delivery = np.isin(types, _DELIVERY)
+        types = self.ledger.order_types
+        delivery = np.isin(c.order_type, [code for name, code in types.present(c.order_type)
+                                          if name in _DELIVERY])
         took_s = c.ended_s - c.submitted_s
-        for name in sorted(set(offerings.tolist())):
+        for name, code in self.ledger.offerings.present(c.offering):
             offering = self._offering(name)
             sla_s = offering.sla_s if offering else 0.0
-            mine = offerings == name
+            mine = c.offering == code
             delivered = cohort & mine & delivery & c.completed
             count = int(delivered.sum())
             on_time = int((took_s[delivered] <= sla_s).sum())
@@ -180,11 +180,13 @@ class LifecycleMetrics:
         return out
 
     def _segments(self, c: Columns, cohort: np.ndarray) -> dict[str, Any]:
-        by_offering = [offering.segment if (offering := self._offering(name)) else "unknown"
-                       for name in self.ledger.offerings.names]
-        segments = np.array(by_offering, dtype=object)[c.offering]
-        return {segment: _cycle(c, cohort & (segments == segment))
-                for segment in sorted(set(segments[cohort].tolist()))}
+        # Each offering's segment (the first item's), and the offerings of each segment.
+        segments: dict[str, list[int]] = {}
+        for name, code in self.ledger.offerings.present(c.offering[cohort]):
+            offering = self._offering(name)
+            segments.setdefault(offering.segment if offering else "unknown", []).append(code)
+        return {segment: _cycle(c, cohort & np.isin(c.offering, codes))
+                for segment, codes in sorted(segments.items())}
 
     def _bulk(self, c: Columns) -> list[dict[str, Any]]:
         """Every provide order of several sites, with its sites' outcomes (cycle time

@@ -34,7 +34,7 @@ from om import FalloutRaised, OrderManager, ProductOrder, StateChanged
 from om.events import FalloutQueued, ManualTouch, RetryMade
 from om.orders import TERMINAL
 from sim.measure.distribution import histogram, percentiles
-from sim.measure.ledger import OPEN, STATES, Columns, OrderLedger
+from sim.measure.ledger import OPEN, STATES, Codes, Columns, OrderLedger
 from sim.measure.lifecycle import LifecycleMetrics
 from sim.measure.rounding import r6 as _r
 from sim.measure.sojourn import censored_cycle_time, in_system, open_orders
@@ -162,7 +162,7 @@ class Metrics:
             "layers": {layer: dict(sorted(c.items())) for layer, c in self.layer_states.items()},
             "utilisation": self._utilisation(),
             "timeline": {**self._timeline(c), **self._daily_series()},
-            **self.lifecycle.report(),
+            **self.lifecycle.report(c),
         }
 
     def _completed_per_day(self, c: Columns) -> float:
@@ -179,10 +179,10 @@ class Metrics:
         return {
             "rate": _r(orders / measured) if measured else 0.0,
             "orders": orders,
-            "by_cause": _counts(ledger.causes.of(c.fallout_cause[fallen])),
-            "by_layer": _counts(ledger.layers.of(c.fallout_layer[fallen])),
-            "by_offering": _fallout_by(ledger.labels.of(c.label), c, cohort),
-            "by_order_type": _fallout_by(ledger.order_types.of(c.order_type), c, cohort),
+            "by_cause": ledger.causes.counts(c.fallout_cause[fallen]),
+            "by_layer": ledger.layers.counts(c.fallout_layer[fallen]),
+            "by_offering": _fallout_by(ledger.labels, c.label, c, cohort),
+            "by_order_type": _fallout_by(ledger.order_types, c.order_type, c, cohort),
         }
 
     def _utilisation(self) -> dict[str, Any]:
@@ -292,19 +292,14 @@ def _order_counts(c: Columns, cohort: np.ndarray) -> dict[str, int]:
     }
 
 
-def _counts(names: np.ndarray) -> dict[str, int]:
-    """How often each name occurs, by name."""
-    return dict(sorted(Counter(names.tolist()).items()))
-
-
-def _fallout_by(names: np.ndarray, c: Columns, cohort: np.ndarray
+def _fallout_by(names: Codes, codes: np.ndarray, c: Columns, cohort: np.ndarray
                 ) -> dict[str, dict[str, Any]]:
     """Per name (offering, order type) of the orders: orders of the cohort, those with a
     fallout, and their share."""
     out: dict[str, dict[str, Any]] = {}
     fallen = c.fallout_cause != 0
-    for name in sorted(set(names[cohort].tolist())):
-        mine = cohort & (names == name)
+    for name, code in names.present(codes[cohort]):
+        mine = cohort & (codes == code)
         submitted, fell = int(mine.sum()), int((mine & fallen).sum())
         out[name] = {"submitted": submitted, "fallout": fell, "rate": _r(fell / submitted)}
     return out

@@ -12,7 +12,7 @@ Pure functions of their arguments: no SimPy, no run state.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,8 +100,7 @@ def kaplan_meier(times: Sequence[float] | np.ndarray,
     at_risk, s, area, last_t = int(t.size), 1.0, 0.0, 0.0
     event_times: list[float] = []
     values: list[float] = []
-    for time, died, left in zip(distinct.tolist(), events.tolist(), leaving.tolist(),
-                                strict=True):
+    for time, died, left in _in_chunks(distinct, events, leaving):
         area += s * (time - last_t)
         last_t = time
         if died:
@@ -112,6 +111,13 @@ def kaplan_meier(times: Sequence[float] | np.ndarray,
     n_events = int(seen.sum())
     return SurvivalCurve(tuple(event_times), tuple(values), area, last_t,
                          n_events, int(t.size) - n_events)
+
+
+def _in_chunks(*columns: np.ndarray, size: int = 65536) -> Iterator[tuple[Any, ...]]:
+    """The rows of equally long arrays as Python numbers, a chunk of rows at a time (a
+    million rows never become a million Python floats at once)."""
+    for start in range(0, len(columns[0]), size):
+        yield from zip(*(c[start:start + size].tolist() for c in columns), strict=True)
 
 
 def censored_summary(times: Sequence[float], observed: Sequence[bool],
