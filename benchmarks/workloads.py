@@ -301,7 +301,10 @@ def ciw_mmc(arrival_rate: float, service_rate: float, servers: int, until: float
 
 def each_round(benchmark: Any, fn: Callable[[], Any], rounds: int = ROUNDS) -> list[Any]:
     """Time ``rounds`` runs of ``fn`` with pytest-benchmark; every round's result, in
-    order (the table shows their median and spread)."""
+    order (the table shows their median and spread). The garbage of the round before is
+    collected first, untimed (a finished run is a web of reference cycles: collected
+    during the next round's build, it would count there)."""
     results: list[Any] = []
-    benchmark.pedantic(lambda: results.append(fn()), rounds=rounds, iterations=1)
+    benchmark.pedantic(lambda: results.append(fn()), setup=lambda: gc.collect() and None,
+                       rounds=rounds, iterations=1)
     return results
