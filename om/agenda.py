@@ -36,10 +36,14 @@ class Agenda:
     def at(self, at_s: float, fn: Callable[[Any], None], arg: Any) -> None:
         """Call ``fn(arg)`` at simulated time ``at_s`` (not before now)."""
         heappush(self._due, (at_s, next(self._count), fn, arg))
-        timers = self._timers
-        if not timers or at_s < timers[0]:
-            heappush(timers, at_s)
-            self.env.timeout(delay_to(self.env.now, at_s)).callbacks.append(self._go_off)
+        if not self._timers or at_s < self._timers[0]:
+            self._set_timer(at_s)
+
+    def _set_timer(self, at_s: float) -> None:
+        # Kept by when it really goes off: just before at_s where no delay lands on it.
+        delay = delay_to(self.env.now, at_s)
+        heappush(self._timers, self.env.now + delay)
+        self.env.timeout(delay).callbacks.append(self._go_off)
 
     def _go_off(self, _: simpy.Event) -> None:
         now, due, timers = self.env.now, self._due, self._timers
@@ -49,13 +53,14 @@ class Agenda:
             _, _, fn, arg = heappop(due)
             fn(arg)
         if due and (not timers or due[0][0] < timers[0]):
-            heappush(timers, due[0][0])
-            self.env.timeout(delay_to(now, due[0][0])).callbacks.append(self._go_off)
+            self._set_timer(due[0][0])
 
 
 def delay_to(now: float, at_s: float) -> float:
     """The delay from ``now`` of a timeout that goes off at exactly ``at_s`` (SimPy adds
-    the delay to the clock, and ``now + (at_s - now)`` may miss ``at_s`` by a rounding)."""
+    the delay to the clock, and ``now + (at_s - now)`` may miss ``at_s`` by a rounding),
+    or, where no delay lands on it, at the last moment before: the agenda sets one more
+    timer from there, whose delay does land on it."""
     delay = at_s - now
     while now + delay < at_s:
         delay = math.nextafter(delay, math.inf)
