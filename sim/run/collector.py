@@ -12,18 +12,19 @@ from contextlib import contextmanager
 def collector_for_simulation(bounded: bool = False) -> Iterator[None]:
     """Python's cyclic garbage collector tuned for a long simulation, restored after.
 
-    A run keeps hundreds of thousands of objects alive (open orders, inventories,
-    metrics records). With the default thresholds the collector walked all of them over
-    and over and took about half the time of a large run (``benchmarks/``). What was
-    built before the run (network, catalog, elements) is frozen out of collection, and
-    collections are rarer: nearly all garbage is freed by reference counting, and the
-    few reference cycles of finished orders die young. Peak memory is unchanged.
+    A run keeps hundreds of thousands of objects alive (open orders, inventories).
+    With the default thresholds the collector walked all of them over and over and took
+    about half the time of a large run (``benchmarks/``). What was built before the run
+    (network, catalog, elements) is frozen out of collection, and collections are
+    rarer: garbage is freed by reference counting, an ended order included once its
+    parent-child links are cut (:func:`om.orders.prune`: a batch run without a trace,
+    the live service once the order is saved).
 
     ``bounded``: the run ends (a batch run, not the live service), so automatic
-    collection is off until it does. Even rare young collections still cost a fifth of
-    a 100 k-order run, each chasing pointers through hundreds of MB of live orders,
-    while a run leaves little cyclic garbage for them to find (measured: about 1.7
-    objects per order with cancellations, almost none without), freed afterwards.
+    collection is off until it does. Even rare young collections cost a fifth of a
+    100 k-order run, each chasing pointers through hundreds of MB of live objects, while
+    a run that prunes its ended orders leaves no cyclic garbage for them to find
+    (measured on the shipped scenarios); a traced run's orders stay whole anyway.
     """
     gc.freeze()
     thresholds = gc.get_threshold()
