@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,11 @@ _STATE = {name: code for code, name in enumerate(STATES)}
 COMPLETED = _STATE["completed"]
 
 JEOPARDY, BREACHED = 1, 2  # flag bits
+# The ledger's columns, in the order of Columns; those holding codes, with their names.
+_COLUMNS = ("submitted_s", "ended_s", "state", "label", "order_type", "offering",
+            "fallout_cause", "fallout_layer", "fallout_s", "touches", "flags")
+_CODED = {"label": "labels", "order_type": "order_types", "offering": "offerings",
+          "fallout_cause": "causes", "fallout_layer": "layers"}
 
 
 class Codes:
@@ -181,6 +187,32 @@ class OrderLedger:
     def _forget_if_done(self, order_id: str, row: int) -> None:
         if self.state[row] != 0 and order_id not in self._queued:
             del self._rows[order_id]
+
+    # -- regions run apart (sim.run.partition) -------------------------------------------
+    @classmethod
+    def merged(cls, parts: Sequence[OrderLedger]) -> OrderLedger:
+        """The rows of every ledger of ``parts`` (the runs of a partitioned scenario's
+        regions), in the order one run of them all adds them: by submission time, ties
+        (independent regions' continuous clocks hardly ever meet) in the order of
+        ``parts``. Names are coded afresh; the merged ledger finds no order by id (ids
+        are each run's own), so it is read, not fed."""
+        out = cls()
+        columns: dict[str, list[np.ndarray]] = {name: [] for name in _COLUMNS}
+        for part in parts:
+            for name in _COLUMNS:
+                values = np.array(getattr(part, name))
+                names = _CODED.get(name)
+                if names is not None:  # recode: the part's code -> the merged ledger's
+                    recode = getattr(out, names)
+                    values = np.array([recode(n) for n in getattr(part, names).names],
+                                      dtype=np.int64)[values]
+                columns[name].append(values)
+        submitted = np.concatenate(columns["submitted_s"])
+        order = np.argsort(submitted, kind="stable")
+        for name in _COLUMNS:
+            column = getattr(out, name)
+            column.extend(np.concatenate(columns[name])[order].tolist())
+        return out
 
     # -- reading ------------------------------------------------------------------------
     def columns(self) -> Columns:

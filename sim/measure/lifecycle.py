@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -110,6 +111,26 @@ class LifecycleMetrics:
         self.approvals["decided"] += 1
         self.approvals["approved" if event.approved else "rejected"] += 1
         self._approval_waits_s.append(event.waited_s)
+
+    @classmethod
+    def merged(cls, parts: Sequence[LifecycleMetrics], ledger: OrderLedger
+               ) -> LifecycleMetrics:
+        """The figures of the regions' runs ``parts`` as one run's, reading the merged
+        ``ledger`` (:meth:`sim.measure.ledger.OrderLedger.merged`). Bulk orders are not
+        merged: a partitioned scenario has none (:mod:`sim.scenario.partition`)."""
+        assert not any(p.bulk for p in parts), "bulk orders span regions"
+        first = parts[0]
+        out = cls.__new__(cls)  # no bus to listen to: filled from the parts
+        out.catalog, out.warmup_s = first.catalog, first.warmup_s
+        out.jeopardy_share, out.ledger, out.bulk = first.jeopardy_share, ledger, {}
+        for name in ("cancellations", "refusals", "amendments", "approvals"):
+            total: Counter[str] = Counter()
+            for part in parts:
+                for key, count in getattr(part, name).items():
+                    total[key] += count
+            setattr(out, name, total)
+        out._approval_waits_s = array("d", [w for p in parts for w in p._approval_waits_s])
+        return out
 
     # -- the report ---------------------------------------------------------------------
     def report(self, c: Columns | None = None) -> dict[str, Any]:

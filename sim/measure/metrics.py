@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import Any
 
 import numpy as np
@@ -80,6 +80,8 @@ class Metrics:
         self._touches_fixed = 0
         # Whether the run has an operations team (its backlog is then sampled).
         self._has_operations = om.fallout_queue is not None
+        # What the report reads of the order manager at the end, once detached from it.
+        self._at_end: tuple[dict[str, int], dict[PoolKind, int]] | None = None
         env.process(self._sample())
         if warmup_s > 0:
             env.process(self._mark_warmup_end())
@@ -136,12 +138,60 @@ class Metrics:
         self.workforce.mark_warmup()
         self._retries_at_warmup = self.retries
 
+    # -- regions run apart (sim.run.partition) -------------------------------------------
+    def detach(self) -> None:
+        """Keep what the report reads of the order manager at the end (the resource
+        records, the slots in use) and let go of the run, its clock and its order
+        manager: the figures then pickle, to be merged with other regions'."""
+        self._at_end = (self._resources(), dict(self.om.resources.in_use_by_kind))
+        self.env = self.om = None  # type: ignore[assignment]
+
+    @classmethod
+    def merged(cls, parts: Sequence[Metrics]) -> Metrics:
+        """The figures of one run of every region, from the detached figures of each
+        region's run (``parts``: of one scenario, seed and replication, each region run
+        with only its own traffic). Counts add, the ledgers' rows merge in submission
+        order, the hourly samples add up sample by sample, and :meth:`report` then
+        computes every percentile, mean and histogram from the merged data, as for one
+        run."""
+        first = parts[0]
+        out = cls.__new__(cls)  # no run to listen to: filled from the parts
+        out.env = out.om = None  # type: ignore[assignment]
+        out.duration_s, out.warmup_s = first.duration_s, first.warmup_s
+        out.orders = OrderLedger.merged([p.orders for p in parts])
+        out.layer_states = {layer: _added(p.layer_states[layer] for p in parts)
+                            for layer in first.layer_states}
+        out.samples = [{key: (value if key == "t_days" else sum(s[key] for s in at))
+                        for key, value in at[0].items()}
+                       for at in zip(*(p.samples for p in parts), strict=True)]
+        for name in ("in_system", "fallout_backlog", "retries", "_retries_at_warmup",
+                     "_touches_fixed"):
+            setattr(out, name, sum(getattr(p, name) for p in parts))
+        out.capacity = first.capacity
+        out.lifecycle = LifecycleMetrics.merged([p.lifecycle for p in parts], out.orders)
+        out.workforce = WorkforceFigures.merged([p.workforce for p in parts])
+        out._touch_s = array("d", [t for p in parts for t in p._touch_s])
+        out._has_operations = first._has_operations
+        ends = [p._om_at_end() for p in parts]
+        out._at_end = (dict(_added(Counter(r) for r, _ in ends)),
+                       {kind: sum(in_use.get(kind, 0) for _, in_use in ends)
+                        for kind in PoolKind})
+        return out
+
+    def _om_at_end(self) -> tuple[dict[str, int], dict[PoolKind, int]]:
+        """The resource records (:meth:`_resources`) and slots in use by kind, now or as
+        kept by :meth:`detach`."""
+        if self._at_end is not None:
+            return self._at_end
+        return self._resources(), self.om.resources.in_use_by_kind
+
     # -- the report ---------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
         c = self.orders.columns()
         cohort = c.submitted_s >= self.warmup_s
         cycle_h = ((c.ended_s - c.submitted_s) / HOUR_S)[cohort & c.completed]
         end_s = self.duration_s
+        resources, in_use_end = self._om_at_end()
         return {
             "orders": _order_counts(c, cohort),
             "throughput": {"completed_per_day": self._completed_per_day(c)},
@@ -158,9 +208,9 @@ class Metrics:
             "manual_touches": int(c.touches[cohort].sum()),
             "fallout_queue": self._fallout_queue(),
             "retries": self.retries - self._retries_at_warmup,  # after warm-up
-            "resources": self._resources(),
+            "resources": resources,
             "layers": {layer: dict(sorted(c.items())) for layer, c in self.layer_states.items()},
-            "utilisation": self._utilisation(),
+            "utilisation": self._utilisation(in_use_end),
             "timeline": {**self._timeline(c), **self._daily_series()},
             **self.lifecycle.report(c),
         }
@@ -185,7 +235,7 @@ class Metrics:
             "by_order_type": _fallout_by(ledger.order_types, c.order_type, c, cohort),
         }
 
-    def _utilisation(self) -> dict[str, Any]:
+    def _utilisation(self, in_use_end: dict[PoolKind, int]) -> dict[str, Any]:
         pools: dict[str, Any] = {}
         measured = [s for s in self.samples if s["t_days"] * DAY_S >= self.warmup_s]
         for kind in PoolKind:
@@ -193,7 +243,7 @@ class Metrics:
             levels = [s[kind.value] for s in measured] or [0.0]
             pools[kind.value] = {
                 "capacity": capacity,
-                "in_use_end": self.om.resources.in_use_by_kind[kind],
+                "in_use_end": in_use_end.get(kind, 0),
                 "mean": _r(float(np.mean(levels)) / capacity) if capacity else 0.0,
                 "peak": _r(max(levels) / capacity) if capacity else 0.0,
             }
@@ -274,6 +324,15 @@ class Metrics:
                 leaked += 1
         return {"in_use": len(inventory), "reconciled": len(inventory.reconciled()),
                 "leaked": leaked}
+
+
+def _added(counters: Any) -> Counter[str]:
+    """The sum of ``counters`` (Counters), keys in the order first met."""
+    out: Counter[str] = Counter()
+    for counter in counters:
+        for key, count in counter.items():
+            out[key] += count
+    return out
 
 
 def _order_counts(c: Columns, cohort: np.ndarray) -> dict[str, int]:

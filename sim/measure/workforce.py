@@ -12,6 +12,7 @@ arrives as an event.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,10 @@ class WorkforceFigures:
         # once kept the wrong crew's visits).
         self._waits_s: dict[str, array[float]] = {name: array("d") for name in by_crew}
         self._done_by_crew = dict.fromkeys(by_crew, 0)
-        self._at_warmup: tuple[float, int] = (0.0, 0)  # busy, done
+        # Busy seconds per technician and visits done when the warm-up ended (per
+        # technician, so that regions run apart add up as one run: sim.run.partition).
+        self._busy_at_warmup: dict[str, float] = {}
+        self._done_at_warmup_all = 0
         self._waits_at_warmup = dict.fromkeys(by_crew, 0)
         self._done_at_warmup = dict.fromkeys(by_crew, 0)
         bus.subscribe(VisitQueued, self._on_queued)
@@ -77,16 +81,50 @@ class WorkforceFigures:
 
     def mark_warmup(self) -> None:
         """The warm-up ends now: the report covers what happens from here on."""
-        self._at_warmup = (sum(self._busy_s.values()), self._done)
+        self._busy_at_warmup = dict(self._busy_s)
+        self._done_at_warmup_all = self._done
         self._waits_at_warmup = {name: len(w) for name, w in self._waits_s.items()}
         self._done_at_warmup = dict(self._done_by_crew)
+
+    @classmethod
+    def merged(cls, parts: Sequence[WorkforceFigures]) -> WorkforceFigures:
+        """The figures of the regions' runs ``parts`` (each with the whole roster, only
+        its own crew working) as one run's: per technician and per crew, in roster
+        order, the sums of the parts (zeros where a part's crew did nothing, which adds
+        up exactly)."""
+        first = parts[0]
+        out = cls.__new__(cls)  # no bus to listen to: filled from the parts
+        for name in ("technicians", "_crew_size", "shift_hours_per_day", "shift_hours",
+                     "_measured_s"):
+            setattr(out, name, getattr(first, name))
+        for name in ("busy_now", "backlog", "_done", "_done_at_warmup_all"):
+            setattr(out, name, sum(getattr(p, name) for p in parts))
+        out._busy_s = {t: sum(p._busy_s[t] for p in parts) for t in first._busy_s}
+        out._busy_at_warmup = ({t: sum(p._busy_at_warmup.get(t, 0.0) for p in parts)
+                                for t in first._busy_s}
+                               if any(p._busy_at_warmup for p in parts) else {})
+        out._waits_s, out._waits_at_warmup = {}, {}
+        for crew in first._waits_s:
+            cut = [p._waits_at_warmup[crew] for p in parts]
+            waits = [p._waits_s[crew] for p in parts]
+            out._waits_s[crew] = array("d", [w for ws, n in zip(waits, cut, strict=True)
+                                             for w in ws[:n]]
+                                       + [w for ws, n in zip(waits, cut, strict=True)
+                                          for w in ws[n:]])
+            out._waits_at_warmup[crew] = sum(cut)
+        out._done_by_crew = {c: sum(p._done_by_crew[c] for p in parts)
+                             for c in first._done_by_crew}
+        out._done_at_warmup = {c: sum(p._done_at_warmup[c] for p in parts)
+                               for c in first._done_at_warmup}
+        return out
 
     def _measured_waits_h(self, crew: str) -> np.ndarray:
         """The waits (hours) of the crew's visits started after the warm-up."""
         return np.array(self._waits_s[crew][self._waits_at_warmup[crew]:]) / HOUR_S
 
     def report(self) -> dict[str, Any]:
-        busy_at_warmup, done_at_warmup = self._at_warmup
+        busy_at_warmup = sum(self._busy_at_warmup.values())
+        done_at_warmup = self._done_at_warmup_all
         shift_s = self.shift_hours_per_day * HOUR_S * self._measured_s / DAY_S
         busy_s = sum(self._busy_s.values()) - busy_at_warmup
         by_crew = {crew: self._measured_waits_h(crew) for crew in self._waits_s}

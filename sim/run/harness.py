@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from sim.rng import stream
 from sim.run.collector import collector_for_simulation
 from sim.run.drain import drain, leftovers
 from sim.run.inject import inject_faults
+from sim.run.regions import RegionTraffic, regional_traffic
 from sim.scenario.schema import Scenario
 from sim.traffic.arrivals import Arrivals
 from sim.traffic.churn import Churn
@@ -60,6 +61,8 @@ class Run:
     escalation: EscalationFigures | None = None
     revenue: RevenueFigures | None = None
     partners: PartnerFigures | None = None
+    # A partitioned scenario's traffic, region by region (arrivals and churn are None).
+    regions: list[RegionTraffic] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class RunReport:
 def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
               env: simpy.Environment | None = None, arrivals: bool = True,
               trace: bool = False, southbound: SouthboundFactory | None = None,
-              keep_ended: bool = True) -> Run:
+              keep_ended: bool = True, regions: Sequence[str] | None = None) -> Run:
     """Build (but do not run) one replication of ``scenario``.
 
     Live mode passes its own real-time ``env`` and, unless asked for background traffic,
@@ -85,6 +88,10 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
     scenario's faults act; none are injected here then). ``keep_ended=False`` lets each
     order leave memory as soon as it ended (:func:`om.orders.prune`): for a run that
     reads orders only through its events (a batch run without a trace).
+
+    A ``partition: regions`` scenario gets each region's own traffic
+    (:mod:`sim.run.regions`); ``regions`` then names the regions whose traffic runs
+    (default: all), the whole network being built either way.
     """
     seed = scenario.seed if seed is None else seed
     env = simpy.Environment() if env is None else env
@@ -112,11 +119,18 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
     recorder = TraceRecorder(bus) if trace else None
     revenue = RevenueFigures(bus, catalog, scenario.warmup_days * DAY_S) if catalog.charged \
         else None
-    channel, sources, churn = customers(env, om, network, scenario, seed, replication,
-                                        _hearing(metrics, recorder, revenue), arrivals)
+    hearing = _hearing(metrics, recorder, revenue)
+    if scenario.partition == "regions":
+        channel, sources, churn = OmChannel(om, hearing), None, None
+        traffic = regional_traffic(env, om, network, scenario, seed, replication, hearing,
+                                   regions, arrivals)
+    else:
+        channel, sources, churn = customers(env, om, network, scenario, seed, replication,
+                                            hearing, arrivals)
+        traffic = None
     run = Run(env, om, emulated, metrics, seed, replication, channel, sources, churn,
               trace=recorder, escalation=escalation(env, bus, om, scenario, seed, replication),
-              revenue=revenue, partners=partner_figures(bus, catalog))
+              revenue=revenue, partners=partner_figures(bus, catalog), regions=traffic)
     run.free_at_start = {p.name: p.free for p in network.all_pools()}
     return run
 
@@ -290,19 +304,8 @@ def drain_and_check(run: Run) -> dict[str, Any]:
 
 def finish(run: Run, scenario: Scenario, wall_seconds: float) -> RunReport:
     """The report of a run that has been simulated to its end."""
-    body = run.metrics.report()
-    data: dict[str, Any] = {
-        "scenario": scenario.name,
-        "seed": run.seed,
-        "replication": run.replication,
-        "sim": {
-            "duration_days": scenario.duration_days,
-            "warmup_days": scenario.warmup_days,
-            "events": events_processed(run.env),
-            "wall_seconds": round(wall_seconds, 3),
-        },
-        **body,
-    }
+    data = report_of(scenario, run.seed, run.replication, events_processed(run.env),
+                     wall_seconds, run.metrics)
     if run.escalation is not None:
         data["escalation"] = run.escalation.report()
     if run.revenue is not None:
@@ -313,3 +316,21 @@ def finish(run: Run, scenario: Scenario, wall_seconds: float) -> RunReport:
         data["trace"] = run.trace.report()
         data["inventory"] = inventory_snapshot(run.om, run.om.network)
     return RunReport(data)
+
+
+def report_of(scenario: Scenario, seed: int, replication: int, events: int,
+              wall_seconds: float, metrics: Metrics) -> dict[str, Any]:
+    """The report's run keys and ``metrics``' figures (those of one run, or merged)."""
+    body = metrics.report()
+    return {
+        "scenario": scenario.name,
+        "seed": seed,
+        "replication": replication,
+        "sim": {
+            "duration_days": scenario.duration_days,
+            "warmup_days": scenario.warmup_days,
+            "events": events,
+            "wall_seconds": round(wall_seconds, 3),
+        },
+        **body,
+    }

@@ -4,7 +4,8 @@ validates it against the schema and then against its catalog and itself.
 Bad files get one error naming the file, the field path and the reason, never a
 traceback. What the schema alone cannot judge is checked here: offerings and
 characteristics against the catalog, one-shot orders and faults inside the run, the size
-of the run, technicians for every region that needs install visits.
+of the run, technicians for every region that needs install visits, and that the regions
+of a ``partition: regions`` scenario share nothing (:mod:`sim.scenario.partition`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from om.commercial import TERM
 from om.config_files import read_yaml
 from om.errors import UsageError, describe_validation
 from sim.scenario.limits import MAX_ORDER_ITEMS, MAX_SEED
+from sim.scenario.partition import check_partition
 from sim.scenario.schema import Scenario
 
 
@@ -62,6 +64,7 @@ def scenario_from_dict(raw: Any, source: str = "<scenario>",
                                 f"{', '.join(catalog.element_kinds())})")
     _check_timeline(scenario, source)
     _check_workforce(scenario, catalog, source)
+    check_partition(scenario, catalog, source)
     return scenario
 
 

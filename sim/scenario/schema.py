@@ -194,6 +194,9 @@ class Scenario(BaseModel):
                                   "raises jeopardy")
     faults: list[Fault] = Field([], max_length=1000)
     thresholds: list[Annotated[str, Field(max_length=1000)]] = Field([], max_length=1000)
+    partition: Literal["regions"] | None = Field(
+        None, description="regions: the regions share nothing an order contends for, so "
+        "each may run in a process of its own (checked by sim.scenario.partition)")
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str = PrivateAttr(default="<scenario>")

@@ -43,6 +43,7 @@ from sim.units import DAY_S
 # customer gets one of the names already made: a Faker call costs about a tenth of what
 # simulating the whole order does, and a million orders need no million names.
 NAME_POOL = 2000
+ADDRESS_DRAWS = 20  # draws for a free address before a taken one will do
 CANCEL_REASON = "customer request"
 
 
@@ -52,18 +53,24 @@ class Arrivals:
 
     def __init__(self, env: simpy.Environment, channel: OrderChannel,
                  addresses: Sequence[str], scenario: Scenario, seed: int,
-                 replication: int) -> None:
+                 replication: int, region: str | None = None) -> None:
+        """``region``: the region these arrivals are the traffic of, in a partitioned
+        scenario (:mod:`sim.run.partition`): every stream is then named after it."""
         self.env = env
         self.channel = channel
         self.addresses = list(addresses)
         self.taken: set[str] = set()
+        self._distinct = len(set(self.addresses))  # taken holds them all: the network is full
         self.stopped = False  # set when the run drains: no new orders
         self.skipped: Counter[str] = Counter()  # order type -> arrivals with no target
-        self._address_rng = stream(seed, replication, "arrivals:addresses")
+        def named(name: str) -> random.Random:
+            return stream(seed, replication, name if region is None else f"{region}/{name}")
+
+        self._address_rng = named("arrivals:addresses")
         self._fake = Faker(scenario.network.locale)
-        self._fake.seed_instance(stream(seed, replication, "arrivals:customers").getrandbits(32))
+        self._fake.seed_instance(named("arrivals:customers").getrandbits(32))
         self._names: dict[bool, list[str]] = {False: [], True: []}  # company? -> names made
-        self._name_rng = stream(seed, replication, "arrivals:customer-names")
+        self._name_rng = named("arrivals:customer-names")
         catalog = scenario.load_catalog()
         # Products that started billing, per offering: the customers later orders act on.
         self._customers: dict[str, list[str]] = {}
@@ -74,7 +81,7 @@ class Arrivals:
             profile = (scenario.rate_profiles[arrival.profile]
                        if arrival.profile is not None else None)
             env.process(self._stream(arrival, segment, profile,
-                                     stream(seed, replication, stream_name(n, arrival))))
+                                     named(stream_name(n, arrival))))
 
     def _on_products_started(self, product_ids: Sequence[str]) -> None:
         for product_id in product_ids:
@@ -154,8 +161,15 @@ class Arrivals:
     def _free_address(self) -> str:
         # A few draws find a free address while the network is far from full; past that
         # a second order at a taken address is acceptable (a second line).
-        for _ in range(20):
-            address = self.addresses[int(self._address_rng.random() * len(self.addresses))]
+        addresses, rng = self.addresses, self._address_rng
+        if len(self.taken) >= self._distinct:
+            # Every address is taken, so the first ADDRESS_DRAWS - 1 draws would miss:
+            # skip them at once (random() takes two 32-bit words of the stream, as 64
+            # bits of getrandbits do); the last draw is the address the loop would find.
+            rng.getrandbits(64 * (ADDRESS_DRAWS - 1))
+            return addresses[int(rng.random() * len(addresses))]
+        for _ in range(ADDRESS_DRAWS):
+            address = addresses[int(rng.random() * len(addresses))]
             if address not in self.taken:
                 break
         self.taken.add(address)
