@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +58,9 @@ def _run_parser(sub: Any) -> None:
     _replication_options(run, default=1)
     run.add_argument("--out-dir", type=Path, help="write a run directory (summary.json and "
                      "one report per replication) for 'omsim report'")
+    run.add_argument("--partition", choices=("regions",), help="regions: each region of a "
+                     "scenario declaring 'partition: regions' runs in its own process (or "
+                     "dask worker: --workers, --executor) and the reports merge exactly")
     run.set_defaults(func=cmd_run)
 
 
@@ -349,6 +353,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     from sim.run.harness import run_scenario
     from sim.scenario.load import check_seed, load_scenario
 
+    if args.partition and args.trace:
+        raise UsageError("--partition regions with --trace: a trace is the record of one "
+                         "process's run; run without --partition to trace")
     if args.replications != 1 or args.out_dir:
         return _run_replications(args, console)
     check_jobs(args.replications, args.workers)
@@ -356,8 +363,11 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario)
     seed = scenario.seed if args.seed is None else args.seed
     out = check_output(args.out or default_report_path(scenario.name, seed), "--out")
-    with simulated_days(f"running {scenario.name}", args.quiet) as progress:
-        report = run_scenario(scenario, seed=seed, trace=args.trace, progress=progress)
+    if args.partition:
+        report = _run_partitioned(args, scenario, 1)[0]
+    else:
+        with simulated_days(f"running {scenario.name}", args.quiet) as progress:
+            report = run_scenario(scenario, seed=seed, trace=args.trace, progress=progress)
     write_text(out, json.dumps(report.data, indent=2) + "\n", "--out")
     if not args.quiet:
         print_summary(report.data, console)
@@ -365,8 +375,19 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _run_partitioned(args: argparse.Namespace, scenario: Any, replications: int
+                     ) -> list[Any]:
+    """``--partition regions``: each replication's regions on the executor, merged."""
+    from sim.experiments.partitioned import run_partitioned
+    from sim.report.terminal import progress_bar
+
+    with progress_bar(f"{scenario.name}: regions", args.quiet) as progress:
+        return run_partitioned(scenario, seed=args.seed, replications=replications,
+                               progress=progress, **_parallel(args))
+
+
 def _run_replications(args: argparse.Namespace, console: Console) -> int:
-    from sim.experiments.replicate import replicate
+    from sim.experiments.replicate import Replications, replicate
     from sim.files import check_output, write_text
     from sim.report.terminal import print_estimates, progress_bar
     from sim.scenario.load import check_seed, load_scenario
@@ -379,9 +400,15 @@ def _run_replications(args: argparse.Namespace, console: Console) -> int:
         check_output(args.out_dir / "replications", "--out-dir", directory=True)
     if args.out:
         check_output(args.out, "--out")
-    with progress_bar(f"{scenario.name}: replications", args.quiet) as progress:
-        runs = replicate(scenario, args.replications, seed=args.seed, progress=progress,
-                         **_parallel(args))
+    if args.partition:
+        started = time.perf_counter()
+        reports = [r.data for r in _run_partitioned(args, scenario, args.replications)]
+        runs = Replications(scenario.name, reports[0]["seed"], reports,
+                            time.perf_counter() - started)
+    else:
+        with progress_bar(f"{scenario.name}: replications", args.quiet) as progress:
+            runs = replicate(scenario, args.replications, seed=args.seed, progress=progress,
+                             **_parallel(args))
     if args.out_dir:
         runs.write(args.out_dir)
     if args.out:

@@ -43,18 +43,19 @@ def run_job(job: Job) -> dict[str, Any]:
 
 
 class Runner(Protocol):
-    """Where replications run: one ``map`` that yields (index, report) per job as each
-    finishes, in any order."""
+    """Where replications run: one ``map`` that yields (index, result) per job as each
+    finishes, in any order (a replication's report; or a region's figures, for
+    :mod:`sim.experiments.partitioned`)."""
 
-    def map(self, fn: Callable[[Job], dict[str, Any]], jobs: Sequence[Job]
-            ) -> Iterator[tuple[int, dict[str, Any]]]: ...
+    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]
+            ) -> Iterator[tuple[int, Any]]: ...
 
 
 class InProcess:
     """Runs the jobs one after another in this process."""
 
-    def map(self, fn: Callable[[Job], dict[str, Any]], jobs: Sequence[Job]
-            ) -> Iterator[tuple[int, dict[str, Any]]]:
+    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]
+            ) -> Iterator[tuple[int, Any]]:
         for index, job in enumerate(jobs):
             yield index, fn(job)
 
@@ -65,8 +66,8 @@ class ProcessPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
 
-    def map(self, fn: Callable[[Job], dict[str, Any]], jobs: Sequence[Job]
-            ) -> Iterator[tuple[int, dict[str, Any]]]:
+    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]
+            ) -> Iterator[tuple[int, Any]]:
         with ProcessPoolExecutor(max_workers=self.workers) as pool:
             futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
             for future in as_completed(futures):
@@ -91,8 +92,8 @@ class DaskCluster:
         self.announce = announce
         self.processes = processes  # False: worker threads in this process (tests)
 
-    def map(self, fn: Callable[[Job], dict[str, Any]], jobs: Sequence[Job]
-            ) -> Iterator[tuple[int, dict[str, Any]]]:
+    def map(self, fn: Callable[[Any], Any], jobs: Sequence[Any]
+            ) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed as dask_completed
 
         with contextlib.ExitStack() as stack:
