@@ -11,8 +11,8 @@ import pytest
 from sim.drive import DriveOptions, drive
 from sim.drive.addresses import scenario_addresses
 from sim.drive.poller import PollPolicy
-from sim.drive.target import RetryPolicy
 from sim.scenario.load import scenario_from_dict
+from sim.tmf622.target import RetryPolicy
 from tests.conftest import REPO, small_dict
 from tests.drivetools import FakeTarget, Misbehaviour
 

@@ -8,13 +8,13 @@ Rooms: :mod:`~sim.drive.driver` (the library entry, :func:`drive`), :mod:`~sim.d
 :mod:`~sim.drive.command` (the command line's work), :mod:`~sim.drive.session` (one
 replication), :mod:`~sim.drive.channel` (requests onto the wire), :mod:`~sim.drive.book`
 (what was seen of each order), :mod:`~sim.drive.products` (products learnt),
-:mod:`~sim.drive.poller`, :mod:`~sim.drive.listener`, :mod:`~sim.drive.target` (the HTTP
-client and its retries), :mod:`~sim.drive.preflight`, :mod:`~sim.drive.addresses`,
+:mod:`~sim.drive.poller`, :mod:`~sim.drive.preflight`, :mod:`~sim.drive.addresses`,
 :mod:`~sim.drive.bodies` (TMF622 bodies, shared with the Locust users),
-:mod:`~sim.drive.report`, :mod:`~sim.drive.causes` and :mod:`~sim.drive.wire` (the report)
-and :mod:`~sim.drive.summary` (on the terminal). The traffic itself is
-:mod:`sim.traffic`'s, the statistics :mod:`sim.stats`' and the gate
-:mod:`sim.experiments`'.
+:mod:`~sim.drive.report` and :mod:`~sim.drive.wire` (the report)
+and :mod:`~sim.drive.summary` (on the terminal). The HTTP client, its hub listener and
+the causes read from the target's answers are :mod:`sim.tmf622`'s (shared with the
+partner gateway), the traffic :mod:`sim.traffic`'s, the statistics :mod:`sim.stats`' and
+the gate :mod:`sim.experiments`'.
 
 Errors::
 

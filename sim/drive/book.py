@@ -27,9 +27,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from om.orders import TERMINAL as _TERMINAL
-from sim.drive.causes import cause
 from sim.drive.clock import ScenarioClock
 from sim.drive.products import Products
+from sim.tmf622.causes import cause
 from sim.traffic.requests import OrderRequest
 
 TERMINAL = frozenset(s.value for s in _TERMINAL)

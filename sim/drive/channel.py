@@ -20,9 +20,9 @@ import simpy
 
 from sim.drive.bodies import amend_body, cancel_body, order_body
 from sim.drive.book import OPEN, OrderBook, SentOrder
-from sim.drive.causes import cause
 from sim.drive.clock import ScenarioClock
-from sim.drive.target import Target
+from sim.tmf622.causes import cause
+from sim.tmf622.target import Target
 from sim.traffic.requests import KnownProduct, OrderRequest
 
 NO_ANSWER = "no answer before the drain timeout"

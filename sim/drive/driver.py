@@ -16,12 +16,12 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sim.drive.listener import Listener, bind, listener_app
 from sim.drive.options import DriveOptions
 from sim.drive.preflight import preflight
 from sim.drive.session import Session
-from sim.drive.target import Target
 from sim.scenario.schema import Scenario
+from sim.tmf622.listener import Listener, bind, listener_app
+from sim.tmf622.target import Target
 
 Progress = Callable[[int, int], None]  # (replications done, replications in all)
 Align = Callable[[], Awaitable[None]]

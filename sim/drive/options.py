@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from om.errors import UsageError
 from sim.drive.poller import PollPolicy
-from sim.drive.target import RetryPolicy
+from sim.tmf622.target import RetryPolicy
 
 MAX_SPEED = 1_000_000.0  # a simulated year in about 32 wall seconds
 MAX_DRAIN_S = 7 * 86400.0

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from sim.drive.book import POLLING, OrderBook, SentOrder
-from sim.drive.target import Target
+from sim.tmf622.target import Target
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from sim.drive.book import TERMINAL, SentOrder
-from sim.drive.causes import cause
 from sim.measure.distribution import histogram, percentiles
 from sim.measure.sojourn import censored_hours, littles_law
 from sim.scenario.schema import Scenario
+from sim.tmf622.causes import cause
 from sim.units import DAY_S, HOUR_S
 
 FALLOUT = ("failed", "partial", "rejected")

@@ -18,7 +18,7 @@ from typing import Any
 
 from sim.drive.book import ACK, NOTIFICATION, POLLING, OrderBook
 from sim.drive.report import ms_percentiles, r6
-from sim.drive.target import WireStats
+from sim.tmf622.target import WireStats
 
 
 def wire_sections(book: OrderBook, stats: WireStats, speed: float,

@@ -1,5 +1,6 @@
-"""Drive's hub listener: a small FastAPI app, served by uvicorn inside drive's own
-asyncio loop, that takes the target's TMF622 notifications.
+"""A hub listener: a small FastAPI app, served by uvicorn inside its owner's asyncio loop
+(``omsim drive``'s, or the partner gateway's), that takes a TMF622 endpoint's
+notifications.
 
 It answers 204 to any POST under its root (a TMF hub posts either to the callback
 itself or to ``<callback>/listener/<eventName>``) and hands each body to
@@ -62,8 +63,8 @@ def listener_app(on_event: Callable[[Any, float], None], on_malformed: Callable[
 
 
 class _Server(uvicorn.Server):
-    """uvicorn without its signal handlers: Ctrl-C belongs to drive, which unregisters
-    from the hub before it stops."""
+    """uvicorn without its signal handlers: Ctrl-C belongs to the command (drive
+    unregisters from the hub before it stops; serve stops its own server)."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

@@ -1,5 +1,6 @@
-"""The order manager under test as ``omsim drive`` talks to it: a TMF622 v4
-productOrderingManagement endpoint over HTTP (httpx, async), and what the wire did.
+"""A TMF622 v4 productOrderingManagement endpoint over HTTP (httpx, async), and what the
+wire did: the order manager under test as ``omsim drive`` talks to it, and a wholesale
+partner as the partner gateway of ``omsim serve --partner`` does.
 
 Every request is timed from its first attempt to its final answer and every answer
 other than success is counted by its status (``"503"``) or by what went wrong without
