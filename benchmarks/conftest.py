@@ -23,7 +23,7 @@ from workloads import CLOCK_NAME, ROUNDS
 
 # Run order by module: the engine first, so later benchmarks can use its event count.
 ORDER = ["bench_engine", "bench_bare_simpy", "bench_mmc_vs_ciw", "bench_memory",
-         "bench_scale", "bench_replications"]
+         "bench_scale", "bench_replications", "bench_partition"]
 
 _FIGURES = pytest.StashKey["Figures"]()
 
@@ -313,6 +313,28 @@ REPLICATION_LINES = [
 ]
 
 
+# Regions across processes (issue 15 target 3): wall time of scenarios/two_regions.yaml
+# whole in one process, and region by region on one process and on two, merged.
+PARTITION = ("partition.single.wall_s", "partition.1.wall_s", "partition.2.wall_s")
+
+
+def _partition_speed_up(v: Values) -> float:
+    return v["partition.single.wall_s"] / v["partition.2.wall_s"]
+
+
+PARTITION_LINES = [
+    Line("partition: two_regions ({orders} orders) in one process, wall s", PARTITION,
+         lambda v: v["partition.single.wall_s"], fmt=".1f"),
+    Line("partition: its 2 regions one after the other, merged, wall s", PARTITION,
+         lambda v: v["partition.1.wall_s"], fmt=".1f"),
+    Line("partition: its 2 regions on 2 processes, merged, wall s", PARTITION,
+         lambda v: v["partition.2.wall_s"], fmt=".1f"),
+    Line("partition: speed-up of 2 processes over the one-process run", PARTITION,
+         _partition_speed_up, ">= 1.60x", lambda v: _partition_speed_up(v) / 1.6,
+         fmt=".2f"),
+]
+
+
 def _wire_rate(v: Values, name: str, unit: str) -> float:
     return v[f"emulate.{name}.{unit}"] / v[f"emulate.{name}.seconds"]
 
@@ -365,7 +387,8 @@ def summary_rows(f: Figures) -> list[Row]:
     lines = [*LINES, *(line for n in _sizes(v, "memory", ".bytes_per_order")
                        for line in _memory_lines(n)),
              *_churn_lines(v), *_scale_lines(_sizes(v, "scale", ".orders")),
-             *REPLICATION_LINES, *EMULATE_LINES, *LIVE_BIG_ORDER_LINES]
+             *REPLICATION_LINES, *PARTITION_LINES, *EMULATE_LINES,
+             *LIVE_BIG_ORDER_LINES]
     rows: list[Row] = [("clock of single-process figures", SEC, "",
                         "OMSIM_BENCH_CLOCK=wall for wall time"),
                        ("rounds of each timed benchmark", f"{f.rounds}", "",
@@ -373,7 +396,8 @@ def summary_rows(f: Figures) -> list[Row]:
     for line in lines:
         needs = line.needs or _scale_needs(line, v)
         if needs and all(k in v for k in needs):
-            name = line.name.format(jobs=f"{v.get('replications.jobs', 0):.0f}")
+            name = line.name.format(jobs=f"{v.get('replications.jobs', 0):.0f}",
+                                    orders=f"{v.get('partition.orders', 0):,.0f}")
             rows.append((name, *line.row(f)[1:]))
     return rows
 
