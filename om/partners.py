@@ -53,6 +53,9 @@ PARTNER_CODES: dict[str, FalloutCause] = {
     "damaged": FalloutCause.DELIVERY_FAILED,
     "not_home": FalloutCause.DELIVERY_FAILED,
     "wrong_address": FalloutCause.DELIVERY_FAILED,
+    # A partner's order that failed for a reason of its own (a wholesale line its
+    # network could not build): it did not deliver what it accepted.
+    "not_delivered": FalloutCause.DELIVERY_FAILED,
 }
 # Codes a partner answers a submission with (the others end an accepted order).
 REJECTION_CODES = frozenset({"no_capacity", "address_unknown"})
