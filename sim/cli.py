@@ -162,6 +162,12 @@ def _serve_parser(sub: Any) -> None:
         "OMSIM_SOUTHBOUND_TOKEN", os.environ.get("OMSIM_TOKEN")),
                        help="the emulator's IPAM token (default: $OMSIM_SOUTHBOUND_TOKEN, "
                        "else $OMSIM_TOKEN)")
+    serve.add_argument("--partner", metavar="NAME=URL", action="append", default=[],
+                       help="place the catalog's partner NAME's orders on a real TMF622 "
+                       "order manager at URL (its .../productOrderingManagement/v4 base) "
+                       "instead of the emulated partner; repeatable")
+    serve.add_argument("--partner-api-key", default=os.environ.get("OMSIM_PARTNER_API_KEY"),
+                       help="X-API-Key for the partners (default: $OMSIM_PARTNER_API_KEY)")
     serve.set_defaults(func=cmd_serve)
 
 
@@ -524,7 +530,8 @@ _SERVE_OPTIONS = {"port": "--port", "host": "--host", "speed": "--speed",
                   "max_items": "--max-items", "db": "--db", "southbound": "--southbound",
                   "southbound_user": "--southbound-user",
                   "southbound_password": "--southbound-password",
-                  "southbound_token": "--southbound-token"}
+                  "southbound_token": "--southbound-token", "partner": "--partner",
+                  "partner_api_key": "--partner-api-key"}
 
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
@@ -535,9 +542,18 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
         link = None if args.southbound is None else Link(
             args.southbound, args.southbound_user, args.southbound_password or "",
             args.southbound_token or "", args.speed)
+        partners: dict[str, str] = {}
+        for spec in args.partner:
+            name, eq, url = spec.partition("=")
+            if not (eq and name.strip() and url.strip()):
+                raise UsageError(f"--partner {spec}: NAME=URL, e.g. wholesale=http://"
+                                 "127.0.0.1:8623/tmf-api/productOrderingManagement/v4")
+            if name.strip() in partners:
+                raise UsageError(f"--partner {spec}: partner '{name.strip()}' given twice")
+            partners[name.strip()] = url.strip()
         return serve(args.scenario, args.host, args.port, args.speed, args.db, args.api_key,
                      args.background_arrivals, args.max_items, args.allow_remote_callbacks,
-                     link)
+                     link, partners, args.partner_api_key)
     except (ServeError, LinkError) as exc:
         raise UsageError(f"{_SERVE_OPTIONS.get(exc.parameter, exc.parameter)}"
                          f"{exc.rest}") from None

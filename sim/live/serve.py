@@ -87,13 +87,17 @@ def bind(host: str, port: int) -> socket.socket:
 def serve(scenario_path: Path, host: str = "127.0.0.1", port: int = 8622,
           speed: float = 3600.0, db: Path | None = None, api_key: str | None = None,
           background_arrivals: bool = False, max_items: int = 5000,
-          allow_remote_callbacks: bool = False, southbound: Link | None = None) -> int:
+          allow_remote_callbacks: bool = False, southbound: Link | None = None,
+          partners: dict[str, str] | None = None, partner_api_key: str | None = None
+          ) -> int:
     """Run the live service until interrupted; the exit code (see the module docstring).
 
     ``southbound``: provision a separately started ``omsim emulate`` over the wire instead
     of the simulated elements (checked before serving; without ``db`` the service keeps
     its database in a temporary directory, since a command log cannot be replayed over
-    the wire)."""
+    the wire). ``partners``: the TMF622 base URL of a real partner by the catalog's
+    partner name, replacing the emulated one (checked before serving, the database as
+    with ``southbound``), logging in with ``partner_api_key`` when given."""
     from sim.scenario.load import load_scenario
 
     check_options(port, speed, max_items, db)
@@ -103,17 +107,21 @@ def serve(scenario_path: Path, host: str = "127.0.0.1", port: int = 8622,
         factory = None
         if southbound is not None:
             factory = _southbound(scenario, southbound, cleanup)
-            if db is None:
-                db = Path(cleanup.enter_context(tempfile.TemporaryDirectory(
-                    prefix="omsim-serve-"))) / f"{Path(scenario.name).name}.sqlite"
+        remotes = _partners(scenario, partners or {}, partner_api_key, speed, cleanup)
+        wired = southbound is not None or bool(remotes)
+        if wired and db is None:
+            db = Path(cleanup.enter_context(tempfile.TemporaryDirectory(
+                prefix="omsim-serve-"))) / f"{Path(scenario.name).name}.sqlite"
         if db is None:
             db = Path("omsim-data") / f"{Path(scenario.name).name}.sqlite"
             db.parent.mkdir(exist_ok=True)
-        service = LiveService(scenario, db, speed, background_arrivals, southbound=factory)
-        if southbound is not None and service.replaying:
+        service = LiveService(scenario, db, speed, background_arrivals, southbound=factory,
+                              partners=remotes)
+        if wired and service.replaying:
             service.stop()
+            option = "--southbound" if southbound is not None else "--partner"
             raise ServeError("db", f": {db} holds a command log, which cannot be replayed "
-                                   "over the wire (--southbound): start with a fresh "
+                                   f"over the wire ({option}): start with a fresh "
                                    "database")
         return _serve(service, scenario.name, host, port, speed, db, api_key, max_items,
                       allow_remote_callbacks)
@@ -137,6 +145,33 @@ def _southbound(scenario: Any, link: Link, cleanup: contextlib.ExitStack) -> Any
         raise ServeError(exc.parameter, exc.rest) from None
     print(f"omsim serve: southbound {summary}", flush=True)
     return lambda env, network, scen: WireSouthbound(env, network, scen, link, wire)
+
+
+def _partners(scenario: Any, urls: dict[str, str], api_key: str | None, speed: float,
+              cleanup: contextlib.ExitStack) -> dict[str, Any]:
+    """The real partners, each checked (a partner of the catalog, a TMF622 endpoint
+    that answers and takes the key) and registered with its hub (ServeError naming the
+    option otherwise)."""
+    if not urls:
+        return {}
+    from sim.partners import PartnerError, RemotePartner, check_partner
+
+    known = scenario.load_catalog().partners()
+    remotes = {}
+    for name, url in urls.items():
+        problem = check_partner(name, url, known)
+        if problem:
+            raise ServeError("partner", f" {name}={url}: {problem}")
+        remote = RemotePartner(name, url, api_key, buyer=f"omsim {scenario.name}",
+                               speed=speed)
+        cleanup.callback(remote.close)
+        try:
+            summary = remote.open()
+        except PartnerError as exc:
+            raise ServeError(exc.parameter, exc.rest) from None
+        print(f"omsim serve: {summary}", flush=True)
+        remotes[name] = remote
+    return remotes
 
 
 def _uvicorn_server() -> type:

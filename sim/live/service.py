@@ -48,6 +48,7 @@ from om import OmsimError, ProductOrder, StateChanged
 from om.events import EscalationRaised
 from om.ids import IdSource
 from om.orders import TERMINAL, prune
+from om.partners import PartnerPolicy
 from sim.live import orders as tmf_orders
 from sim.live.cancels import Cancellations
 from sim.live.clock import LiveClock
@@ -85,11 +86,16 @@ class LiveService:
 
     def __init__(self, scenario: Scenario, db: Path, speed: float = 3600.0,
                  background_arrivals: bool = False, hub: Hub | None = None,
-                 southbound: SouthboundFactory | None = None) -> None:
+                 southbound: SouthboundFactory | None = None,
+                 partners: dict[str, Any] | None = None) -> None:
         """``southbound``: the port ROM provisions through instead of the simulated
         elements (``omsim serve --southbound``; it may have ``attach(om)``, ``stats()``
-        for ``/omsim/status`` and ``close()``)."""
+        for ``/omsim/status`` and ``close()``). ``partners``: real partners by the
+        catalog's partner name, each replacing the emulated one in the partner gateway
+        (``omsim serve --partner``; each a :class:`sim.partners.RemotePartner`, opened
+        and closed by the caller)."""
         self.southbound = southbound
+        self.partners = partners or {}
         if not (math.isfinite(speed) and 0 < speed <= MAX_SPEED):
             raise LiveError(f"speed: must be a number above 0 and at most "
                             f"{MAX_SPEED:,.0f}, got {speed}")
@@ -141,6 +147,7 @@ class LiveService:
                                   southbound=self.southbound)
         if self.southbound is not None and hasattr(self.port, "attach"):
             self.port.attach(self.run.om)
+        self._real_partners()
         self.run.om.bus.subscribe(StateChanged, self._on_state)
         self.run.om.bus.subscribe(EscalationRaised, self._on_escalation)
         self.run.channel.on_submit = self._background_order
@@ -151,6 +158,21 @@ class LiveService:
         # Faults on cue (POST /omsim/faults): with --southbound they act in the emulator.
         self.faults = FaultTimeline(self.run, scenario.faults, scenario.seed,
                                     over_the_wire=self.southbound is not None)
+
+    def _real_partners(self) -> None:
+        """Put the real partners in the partner gateway, in place of the emulated ones,
+        with the gateway's waits for an answer stretched to what the wire needs."""
+        if not self.partners:
+            return
+        gateway = self.port
+        known = getattr(gateway, "partners", {})
+        for name, remote in self.partners.items():
+            if name not in known:
+                raise LiveError(f"partner: the scenario's catalog names no partner "
+                                f"'{name}' (it names: {', '.join(sorted(known)) or 'none'})")
+            known[name] = remote.attach(self.env)
+            gateway.policies[name] = remote.policy(
+                gateway.policies.get(name) or PartnerPolicy())
 
     def _build_state(self) -> None:
         """What the clock thread keeps about orders, cancellations and keys."""
@@ -560,5 +582,7 @@ class LiveService:
                 "resourcesHeld": len(self.run.om.resources.by_id), "hub": self.hub.stats(),
                 "falloutByCause": dict(sorted(self.fallout_by_cause.items())),
                 **({"southbound": self.port.stats()} if self.southbound is not None
-                   and hasattr(self.port, "stats") else {})}
+                   and hasattr(self.port, "stats") else {}),
+                **({"partners": {name: remote.stats() for name, remote in
+                                 self.partners.items()}} if self.partners else {})}
 
