@@ -59,7 +59,7 @@ from om.orders import (
     prune,
 )
 from om.som import Som
-from om.transitions import cancel, move
+from om.transitions import advance, cancel
 
 # The service state a product status asks for (TMF637 product status -> TMF638 state).
 _SERVICE_STATE = {"suspended": "inactive", "active": "active"}
@@ -158,8 +158,9 @@ class Com:
     # -- the order's life ----------------------------------------------------------------
     def submit(self, order: ProductOrder) -> simpy.Process:
         """Accept ``order`` (state acknowledged) and start fulfilling it."""
-        self.bus.emit(StateChanged("productOrder", order.id, "", order.state.value,
-                                   self.env.now, order.id))
+        if self.bus.state_listeners("productOrder", order.state.value):
+            self.bus.emit(StateChanged("productOrder", order.id, "", order.state.value,
+                                       self.env.now, order.id))
         self.open_orders[order.id] = order
         slas = [(o.sla_s, o.name) for o in map(self.catalog.offering,
                                                  (i.offering for i in order.items)) if o]
@@ -200,7 +201,7 @@ class Com:
             return self._finish_cancelled(order)
         if not approved:
             return self._reject_unapproved(order)
-        self.bus.emit(move(order, State.IN_PROGRESS, self.env.now))
+        advance(self.bus, order, State.IN_PROGRESS, self.env.now)
         service_order = self._service_order(order)
         if service_order.items:
             order.service_order = service_order
@@ -215,17 +216,17 @@ class Com:
     def _service_order(self, order: ProductOrder) -> ServiceOrder:
         """Start every item and decompose those that can go on into one service order
         (not yet sent to SOM); an item that cannot start fails here, in COM."""
-        env, emit = self.env, self.bus.emit
+        env = self.env
         service_order = self.som.new_order(order)
         by_item: dict[str, list[ServiceOrderItem]] = {}
         for item in _after_first(order.items):
-            emit(move(item, State.IN_PROGRESS, env.now))
+            advance(self.bus, item, State.IN_PROGRESS, env.now)
             blocked = self._cannot_start(order, item)
             if blocked is not None:
                 cause, detail = blocked
                 record_fallout(self.bus, order, Layer.COM, cause, item.key,
                                item.correlation_id, item.offering, env.now, detail)
-                emit(move(item, State.FAILED, env.now))
+                advance(self.bus, item, State.FAILED, env.now)
                 continue
             first = len(service_order.items)
             self._decompose(service_order, item)
@@ -255,18 +256,18 @@ class Com:
     def _close(self, order: ProductOrder) -> State:
         """Close each item on what its service items did, then the order by the
         final-state rule; billing starts for a completed order."""
-        env, emit = self.env, self.bus.emit
+        env = self.env
         for item in order.items:
             if item.state is not State.IN_PROGRESS:
                 continue
             if all(s.state is State.COMPLETED for s in item.service_items):
                 self._record(item)
-                emit(move(item, State.COMPLETED, env.now))
+                advance(self.bus, item, State.COMPLETED, env.now)
             else:
-                emit(move(item, State.FAILED, env.now))
+                advance(self.bus, item, State.FAILED, env.now)
         final = final_state(order.items)
         order.completion_date_s = env.now
-        emit(move(order, final, env.now))
+        advance(self.bus, order, final, env.now)
         if final is State.COMPLETED:
             self._start_billing(order)
         return final
@@ -278,12 +279,12 @@ class Com:
         return self._reject(order, f"approval rejected (rule '{order.approval}')")
 
     def _reject(self, order: ProductOrder, reason: str) -> State:
-        env, emit = self.env, self.bus.emit
+        env = self.env
         order.state_reason = reason
         for item in order.items:
-            emit(move(item, State.REJECTED, env.now))
+            advance(self.bus, item, State.REJECTED, env.now)
         order.completion_date_s = env.now
-        emit(move(order, State.REJECTED, env.now))
+        advance(self.bus, order, State.REJECTED, env.now)
         return order.state
 
     def _approval(self, order: ProductOrder) -> Generator[simpy.Event, Any, bool]:
@@ -296,10 +297,10 @@ class Com:
         order.approval = rule.name
         if self.approvers is None:
             return True
-        env, emit = self.env, self.bus.emit
-        emit(move(order, State.PENDING, env.now))
+        env = self.env
+        advance(self.bus, order, State.PENDING, env.now)
         for item in order.items:
-            emit(move(item, State.PENDING, env.now))
+            advance(self.bus, item, State.PENDING, env.now)
         decision = self.approvers.decide(order.id, rule.name)
         wake = self._wake[order.id] = env.event()
         yield decision | wake
@@ -385,8 +386,7 @@ class Com:
                     self.som.services.terminate(item.service_id)
         for item in service_order.product_order.items:
             if item.state is State.IN_PROGRESS:
-                emit = self.bus.emit
-                emit(move(item, State.FAILED, self.env.now))
+                advance(self.bus, item, State.FAILED, self.env.now)
 
     def _start_billing(self, order: ProductOrder) -> None:
         """Billing starts for the products the order created, once all of it is done."""
@@ -403,22 +403,22 @@ class Com:
     def cancel(self, order: ProductOrder, reason: str = "customer request") -> Cancellation:
         """cancelProductOrder: assess, then accept (the layers stop and compensate;
         the order ends ``cancelled``) or refuse (the order goes on), reason recorded."""
-        env, emit = self.env, self.bus.emit
+        env = self.env
         request = Cancellation(env.now, reason)
         request.decided_s = env.now
         if order.state in TERMINAL or order.cancelling:
             request.refusal = f"order is already {order.state}"
         else:
             previous = order.state
-            emit(move(order, State.ASSESSING_CANCELLATION, env.now))
+            advance(self.bus, order, State.ASSESSING_CANCELLATION, env.now)
             request.refusal = self._point_of_no_return(order)
             if request.refusal:
-                emit(move(order, previous, env.now))
+                advance(self.bus, order, previous, env.now)
             else:
                 request.accepted = True
                 order.cancellation = request
                 order.state_reason = f"cancelled: {reason}"
-                emit(move(order, State.PENDING_CANCELLATION, env.now))
+                advance(self.bus, order, State.PENDING_CANCELLATION, env.now)
                 wake = self._wake.get(order.id)
                 if wake is not None and not wake.triggered:
                     wake.succeed()
@@ -426,8 +426,8 @@ class Com:
                     self.som.cancel(order.service_order)
         if not request.accepted and order.cancellation is None:
             order.cancellation = request  # the refusal stays on the order
-        emit(CancellationDecided(order.id, request.accepted, reason, request.refusal,
-                                 env.now))
+        self.bus.emit(CancellationDecided(order.id, request.accepted, reason,
+                                          request.refusal, env.now))
         return request
 
     def _point_of_no_return(self, order: ProductOrder) -> str:

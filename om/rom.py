@@ -46,7 +46,7 @@ from om.orders import (
     State,
 )
 from om.southbound import Southbound
-from om.transitions import cancel, move
+from om.transitions import advance, cancel
 
 Failure = tuple[FalloutCause, str, tuple[str, int] | None]  # cause, detail, conflict
 
@@ -98,30 +98,30 @@ class Rom:
         return self.env.process(self._run(order))
 
     def _run(self, order: ResourceOrder) -> Generator[simpy.Event, Any, State]:
-        env, emit = self.env, self.bus.emit
-        emit(move(order, State.IN_PROGRESS, env.now))
+        env = self.env
+        advance(self.bus, order, State.IN_PROGRESS, env.now)
         done: list[ResourceOrderItem] = []
         product_order = order.service_item.product_item.order
         for item in order.items:
             if product_order.cancelling:  # cancelProductOrder accepted: stop at this boundary
                 return (yield from self._stop_for_cancellation(order))
-            emit(move(item, State.IN_PROGRESS, env.now))
+            advance(self.bus, item, State.IN_PROGRESS, env.now)
             failure = yield from self._fulfil_item(item)
             if failure is not None:
                 yield from self._compensate([*done, item])
-                emit(move(item, State.FAILED, env.now))
+                advance(self.bus, item, State.FAILED, env.now)
                 for rest in order.items:
                     if rest.state is State.ACKNOWLEDGED:
-                        emit(move(rest, State.CANCELLED, env.now))
+                        advance(self.bus, rest, State.CANCELLED, env.now)
                 order.completion_date_s = env.now
-                emit(move(order, State.FAILED, env.now))
+                advance(self.bus, order, State.FAILED, env.now)
                 return order.state
             for resource in item.reservations:
                 self.resources.commit(resource)
-            emit(move(item, State.COMPLETED, env.now))
+            advance(self.bus, item, State.COMPLETED, env.now)
             done.append(item)
         order.completion_date_s = env.now
-        emit(move(order, State.COMPLETED, env.now))
+        advance(self.bus, order, State.COMPLETED, env.now)
         return order.state
 
     def rollback(self, order: ResourceOrder) -> simpy.Process:
@@ -145,13 +145,13 @@ class Rom:
             if self.fallout_queue is None or worked:
                 return failure
             worked = True
-            self.bus.emit(move(item, State.HELD, self.env.now))
+            advance(self.bus, item, State.HELD, self.env.now)
             order.manual_touches += 1
             fixed = yield self.fallout_queue.work(order.id, item.key, cause)
             if not fixed:
                 return failure
             self._repair(item, conflict)
-            self.bus.emit(move(item, State.IN_PROGRESS, self.env.now))
+            advance(self.bus, item, State.IN_PROGRESS, self.env.now)
 
     def _try(self, item: ResourceOrderItem) -> Generator[simpy.Event, Any, Failure | None]:
         """One round: reserve what is missing, then activate per the adapter's policy."""
@@ -315,24 +315,24 @@ class Rom:
 
     def _run_modify(self, order: ResourceOrder) -> Generator[simpy.Event, Any, State]:
         """Re-configure each changed RFS on its element (resources are kept)."""
-        env, emit = self.env, self.bus.emit
-        emit(move(order, State.IN_PROGRESS, env.now))
+        env = self.env
+        advance(self.bus, order, State.IN_PROGRESS, env.now)
         for item in order.items:
-            emit(move(item, State.IN_PROGRESS, env.now))
+            advance(self.bus, item, State.IN_PROGRESS, env.now)
             error = yield from self._request(item, lambda i=item: self.southbound.activate(i))
             if error is not None:
                 return self._fail_change(order, item, error)
-            emit(move(item, State.COMPLETED, env.now))
+            advance(self.bus, item, State.COMPLETED, env.now)
         order.completion_date_s = env.now
-        emit(move(order, State.COMPLETED, env.now))
+        advance(self.bus, order, State.COMPLETED, env.now)
         return order.state
 
     def _run_delete(self, order: ResourceOrder) -> Generator[simpy.Event, Any, State]:
         """Remove each item's configuration from its element, then free its slots."""
-        env, emit = self.env, self.bus.emit
-        emit(move(order, State.IN_PROGRESS, env.now))
+        env = self.env
+        advance(self.bus, order, State.IN_PROGRESS, env.now)
         for item in order.items:
-            emit(move(item, State.IN_PROGRESS, env.now))
+            advance(self.bus, item, State.IN_PROGRESS, env.now)
             done = item.undoes
             if done is not None:
                 if done.activated:
@@ -343,9 +343,9 @@ class Rom:
                     done.activated = False
                 item.reservations = list(done.reservations)  # what the item frees
                 self._release_except_reconciled(done)
-            emit(move(item, State.COMPLETED, env.now))
+            advance(self.bus, item, State.COMPLETED, env.now)
         order.completion_date_s = env.now
-        emit(move(order, State.COMPLETED, env.now))
+        advance(self.bus, order, State.COMPLETED, env.now)
         return order.state
 
     def _request(self, item: ResourceOrderItem, send: Callable[[], simpy.Event]
@@ -379,15 +379,15 @@ class Rom:
                      exc: SouthboundError) -> State:
         """A modify or delete the element refused: fallout, the rest is not attempted
         (what is still configured stays in the inventory, so nothing leaks)."""
-        env, emit = self.env, self.bus.emit
+        env = self.env
         product_item = order.service_item.product_item
         record_fallout(self.bus, product_item.order, Layer.ROM, exc.cause, item.key,
                        item.correlation_id, product_item.offering, env.now,
                        exc.detail or exc.element)
-        emit(move(item, State.FAILED, env.now))
+        advance(self.bus, item, State.FAILED, env.now)
         for rest in order.items:
             if rest.state is State.ACKNOWLEDGED:
-                emit(move(rest, State.CANCELLED, env.now))
+                advance(self.bus, rest, State.CANCELLED, env.now)
         order.completion_date_s = env.now
-        emit(move(order, State.FAILED, env.now))
+        advance(self.bus, order, State.FAILED, env.now)
         return order.state

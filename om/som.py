@@ -33,7 +33,7 @@ from om.orders import (
     final_state,
 )
 from om.rom import Rom
-from om.transitions import cancel, move
+from om.transitions import advance, cancel
 
 
 class Som:
@@ -83,7 +83,7 @@ class Som:
 
     def _run(self, order: ServiceOrder) -> Generator[simpy.Event, Any, State]:
         env = self.env
-        self.bus.emit(move(order, State.IN_PROGRESS, env.now))
+        advance(self.bus, order, State.IN_PROGRESS, env.now)
         if len(order.items) == 1:
             # Nothing to run in parallel (most orders): no process and no condition.
             yield from self._run_item(order.items[0], [])
@@ -100,7 +100,7 @@ class Som:
             return order.state
         final = final_state(order.items)
         order.completion_date_s = env.now
-        self.bus.emit(move(order, final, env.now))
+        advance(self.bus, order, final, env.now)
         return final
 
     def _roll_back_completed(self, order: ServiceOrder) -> Generator[simpy.Event, Any, None]:
@@ -115,20 +115,20 @@ class Som:
 
     def _run_item(self, item: ServiceOrderItem, prerequisites: list[simpy.Process]
                   ) -> Generator[simpy.Event, Any, None]:
-        env, emit = self.env, self.bus.emit
+        env = self.env
         if prerequisites:
             yield env.all_of(prerequisites)
         if item.product_item.order.cancelling:
             self.bus.emit_all(cancel(item, env.now))
             return
-        emit(move(item, State.IN_PROGRESS, env.now))
+        advance(self.bus, item, State.IN_PROGRESS, env.now)
         if any(r.state is not State.COMPLETED for r in item.requires):
-            emit(move(item, State.FAILED, env.now))
+            advance(self.bus, item, State.FAILED, env.now)
             return
         if item.action is Action.MODIFY and item.service_state is not None:
             # Suspend / resume: a state change of the service; its resources stay.
             self.services.services[item.service_id].state = item.service_state
-            emit(move(item, State.COMPLETED, env.now))
+            advance(self.bus, item, State.COMPLETED, env.now)
             return
         if item.action is Action.ADD:
             order = self.rom.decompose(item)
@@ -146,9 +146,9 @@ class Som:
             self.bus.emit_all(cancel(item, env.now))
         elif final is State.COMPLETED:
             self._record(item, order)
-            emit(move(item, State.COMPLETED, env.now))
+            advance(self.bus, item, State.COMPLETED, env.now)
         else:
-            emit(move(item, State.FAILED, env.now))
+            advance(self.bus, item, State.FAILED, env.now)
 
     def _record(self, item: ServiceOrderItem, order: Any) -> None:
         """Write the service inventory (TMF638) for a completed item."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from om.errors import IllegalTransition
-from om.events import StateChanged
+from om.events import EventBus, StateChanged
 from om.orders import State as S
 from om.orders import TaskState as T
 
@@ -134,7 +134,8 @@ _NAME: dict[S, str] = {s: s.value for s in S}
 def move(entity: Any, to: S, at_s: float) -> StateChanged:
     """Move an order or item to state ``to`` at simulated time ``at_s``.
 
-    Returns the :class:`StateChanged` event the caller emits on its bus.
+    Returns the :class:`StateChanged` event the caller emits on its bus (:func:`advance`
+    moves and emits at once).
     """
     old = entity.state
     if to not in ALLOWED[entity.entity].get(old, ()):
@@ -142,3 +143,19 @@ def move(entity: Any, to: S, at_s: float) -> StateChanged:
     entity.state = to
     return StateChanged(entity.entity, entity.key, _NAME[old], _NAME[to], at_s,
                         entity.correlation_id)
+
+
+def advance(bus: EventBus, entity: Any, to: S, at_s: float) -> None:
+    """:func:`move`, and emit its :class:`StateChanged` on ``bus``: built only when a
+    subscriber wants this move (most moves of a batch run are wanted by nobody)."""
+    old = entity.state
+    if to not in ALLOWED[entity.entity].get(old, ()):
+        raise IllegalTransition(f"{entity.entity} {entity.key}: {old} -> {to}")
+    entity.state = to
+    new = _NAME[to]
+    listeners = bus.state_listeners(entity.entity, new)
+    if listeners:
+        event = StateChanged(entity.entity, entity.key, _NAME[old], new, at_s,
+                             entity.correlation_id)
+        for fn in listeners:
+            fn(event)

@@ -66,7 +66,8 @@ class LifecycleMetrics:
         self.amendments = Counter[str]()  # requested, applied, refused
         self.approvals = Counter[str]()  # decided, approved, rejected
         self._approval_waits_s = array("d")
-        bus.subscribe(StateChanged, self._on_state)
+        bus.subscribe_states(self._on_state, entities=("productOrderItem",),
+                             states=(s.value for s in TERMINAL))
         bus.subscribe(JeopardyRaised, self._on_jeopardy)
         bus.subscribe(SlaBreached, self._on_breach)
         bus.subscribe(CancellationDecided, self._on_cancellation)

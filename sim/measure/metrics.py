@@ -66,7 +66,9 @@ class Metrics:
         self.capacity = {kind: sum(p.capacity for p in pools)
                          for kind, pools in network.pools_by_kind().items()}
         bus = om.bus
-        bus.subscribe(StateChanged, self._on_state)
+        # Only the moves it counts: a move nobody wants is not even built (om.events).
+        bus.subscribe_states(self._on_state, entities=_LAYER_ENTITIES,
+                             states=(s.value for s in TERMINAL))
         bus.subscribe(FalloutRaised, self._on_fallout)
         bus.subscribe(FalloutQueued, self._on_fallout_queued)
         bus.subscribe(ManualTouch, self._on_manual_touch)

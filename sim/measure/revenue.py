@@ -61,7 +61,8 @@ class RevenueFigures:
         bus.subscribe(BillingStarted, self._on_billing)
         bus.subscribe(FalloutRaised, self._on_fallout)
         bus.subscribe(JeopardyRaised, self._on_jeopardy)
-        bus.subscribe(StateChanged, self._on_state)
+        bus.subscribe_states(self._on_state, entities=("productOrderItem", "productOrder"),
+                             states=_LOSING)  # (an item's "failed" is one of them)
 
     def order_submitted(self, order: ProductOrder, now: float) -> None:
         if now < self.warmup_s or order.order_type != "provide":
