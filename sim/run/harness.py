@@ -87,11 +87,8 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
     provisions through (``omsim serve --southbound``: a network over the wire, where the
     scenario's faults act; none are injected here then). ``keep_ended=False`` lets each
     order leave memory as soon as it ended (:func:`om.orders.prune`): for a run that
-    reads orders only through its events (a batch run without a trace).
-
-    A ``partition: regions`` scenario gets each region's own traffic
-    (:mod:`sim.run.regions`); ``regions`` then names the regions whose traffic runs
-    (default: all), the whole network being built either way.
+    reads orders only through its events (a batch run without a trace). ``regions``: of
+    a partitioned scenario, the regions whose traffic runs (:mod:`sim.run.regions`).
     """
     seed = scenario.seed if seed is None else seed
     env = simpy.Environment() if env is None else env
@@ -119,20 +116,28 @@ def build_run(scenario: Scenario, seed: int | None = None, replication: int = 0,
     recorder = TraceRecorder(bus) if trace else None
     revenue = RevenueFigures(bus, catalog, scenario.warmup_days * DAY_S) if catalog.charged \
         else None
-    hearing = _hearing(metrics, recorder, revenue)
-    if scenario.partition == "regions":
-        channel, sources, churn = OmChannel(om, hearing), None, None
-        traffic = regional_traffic(env, om, network, scenario, seed, replication, hearing,
-                                   regions, arrivals)
-    else:
-        channel, sources, churn = customers(env, om, network, scenario, seed, replication,
-                                            hearing, arrivals)
-        traffic = None
+    channel, sources, churn, traffic = _traffic(
+        env, om, network, scenario, seed, replication, _hearing(metrics, recorder, revenue),
+        arrivals, regions)
     run = Run(env, om, emulated, metrics, seed, replication, channel, sources, churn,
               trace=recorder, escalation=escalation(env, bus, om, scenario, seed, replication),
               revenue=revenue, partners=partner_figures(bus, catalog), regions=traffic)
     run.free_at_start = {p.name: p.free for p in network.all_pools()}
     return run
+
+
+def _traffic(env: simpy.Environment, om: OrderManager, network: Network, scenario: Scenario,
+             seed: int, replication: int, hearing: Callable[[ProductOrder, Any], None],
+             arrivals: bool, regions: Sequence[str] | None
+             ) -> tuple[OmChannel, Arrivals | None, Churn | None, list[RegionTraffic] | None]:
+    """The run's channel, arrivals, churn and regional traffic: in a partitioned scenario
+    each region's own (:mod:`sim.run.regions`; the channel then serves only the API),
+    else the network's."""
+    if scenario.partition == "regions":
+        return OmChannel(om, hearing), None, None, regional_traffic(
+            env, om, network, scenario, seed, replication, hearing, regions, arrivals)
+    return (*customers(env, om, network, scenario, seed, replication, hearing, arrivals),
+            None)
 
 
 def _hearing(metrics: Metrics, recorder: TraceRecorder | None,
