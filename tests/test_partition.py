@@ -13,7 +13,9 @@ import yaml
 
 from om import ScenarioError
 from sim.cli import main
+from sim.experiments.executors import InProcess
 from sim.experiments.partitioned import run_partitioned
+from sim.measure.ledger import OrderLedger
 from sim.run.harness import run_scenario
 from sim.scenario.load import load_scenario, scenario_from_dict
 from tests.conftest import REPO
@@ -55,6 +57,34 @@ def test_what_is_refused_does_couple_the_regions(monkeypatch):
     merged = run_partitioned(scenario, workers=1)[0].data
     assert merged["orders"]["submitted"] == single["orders"]["submitted"]  # same traffic
     assert merged["cycle_time_hours"] != single["cycle_time_hours"]
+
+
+def test_each_replication_merges_its_own_regions():
+    """With replications, replication r's report is merged from replication r's regions
+    (a job per region and replication): it equals replication r run in one process."""
+    scenario = load_scenario(SCENARIO, {"duration_days": 3, "warmup_days": 1})
+    merged = run_partitioned(scenario, replications=2, executor=InProcess())
+    single = run_scenario(scenario, replication=1).data
+    assert [r.data["replication"] for r in merged] == [0, 1]
+    assert merged[1].data["orders"] == single["orders"] != merged[0].data["orders"]
+    assert merged[1].data["cycle_time_hours"] == single["cycle_time_hours"]
+
+
+def test_ledgers_merge_in_submission_order():
+    """Rows of two regions' ledgers interleave by submission time, each keeping its
+    names (the codes of one run are not the other's)."""
+    a, b = OrderLedger(), OrderLedger()
+    a.add("PO-1", "Home", "provide", "Home", 1.0)
+    a.add("PO-2", "Business", "modify", "Business", 3.0)
+    b.add("PO-1", "Business", "provide", "Business", 2.0)
+    b.end("PO-1", "completed", 5.0)
+    merged = OrderLedger.merged([a, b])
+    c = merged.columns()
+    assert c.submitted_s.tolist() == [1.0, 2.0, 3.0]
+    assert [merged.labels.names[code] for code in c.label] == ["Home", "Business", "Business"]
+    assert [merged.order_types.names[code] for code in c.order_type] == [
+        "provide", "provide", "modify"]
+    assert c.completed.tolist() == [False, True, False]
 
 
 def _two_regions(**changes: Any) -> dict[str, Any]:
