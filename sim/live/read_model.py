@@ -30,6 +30,7 @@ from collections.abc import Container
 from typing import Any
 
 from om import OrderManager, ProductOrder, ProductOrderItem, StateChanged
+from om.events import PartnerOrderChanged
 from om.inventory import Resource
 from om.orders import TERMINAL
 from sim.live.store import Document, Reader, Store, Tick
@@ -61,6 +62,9 @@ class ReadModel:
         self._held: set[str] = set()  # resource ids the database holds
         self._held_signature: tuple[int, str | None] = (0, None)
         self.errors = 0  # documents that could not be built
+        # Partner orders of the orders in memory: product order id -> item key ->
+        # (partner, its order id), for the resource orders' documents.
+        self._partner_orders: dict[str, dict[str, tuple[str, str]]] = {}
 
     @property
     def backlog(self) -> int:
@@ -70,6 +74,7 @@ class ReadModel:
     def forget(self, order_id: str) -> None:
         """``order_id`` left memory: nothing more to write about it."""
         self._written_at.pop(order_id, None)
+        self._partner_orders.pop(order_id, None)
         self._dirty_orders.discard(order_id)
         self._urgent_orders.discard(order_id)
 
@@ -80,6 +85,12 @@ class ReadModel:
         else:
             self._dirty_orders.add(order_id)
             self._dirty_items[event.correlation_id] = None
+
+    def partner_order(self, event: PartnerOrderChanged) -> None:
+        """A partner item's order at the partner (its id, once the partner answered)."""
+        if event.partner_order_id and event.order_id in self.orders:
+            self._partner_orders.setdefault(event.order_id, {})[event.item_key] = (
+                event.partner, event.partner_order_id)
 
     def requested(self, order_id: str) -> None:
         """A request created, changed or deleted the order: write it with this tick."""
@@ -173,7 +184,8 @@ class ReadModel:
             ro = s_item.resource_order
             if ro is not None:
                 out.documents.append(Document("resourceOrder", ro.id, ro.state.value,
-                                              order_id, views.resource_order(ro)))
+                                              order_id, views.resource_order(
+                                                  ro, self._partner_orders.get(order_id))))
         for resource in _reservations(item):
             self._write_resource(out, resource.id)
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from om import OmsimError, ProductOrder, StateChanged
-from om.events import EscalationRaised
+from om.events import EscalationRaised, PartnerOrderChanged
 from om.ids import IdSource
 from om.orders import TERMINAL, prune
 from om.partners import PartnerPolicy
@@ -186,6 +186,7 @@ class LiveService:
             (int(x.rpartition("-")[2]) for x in self.hub.listeners), default=0))
         self.read_model = ReadModel(self.run.om, self.views, self.orders, self.payloads,
                                     self.deleted)
+        self.run.om.bus.subscribe(PartnerOrderChanged, self.read_model.partner_order)
         self._reader = Reader(self.store.path)  # the clock thread's own connection
         self.keys = IdempotencyKeys(self._reader.idempotency)
         self.failed_commands = 0

@@ -10,13 +10,14 @@ product ids) is laid over it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from om import ProductOrder, ResourceOrder, ServiceOrder
 from om.inventory import Product, Resource, Service
-from om.orders import TaskState
+from om.orders import State, TaskState
 from om.tmf_specs import base_path
 
 # API name -> the basePath its spec declares (without the trailing slash some have).
@@ -48,6 +49,7 @@ DEFINITIONS = {
 # What the order manager decides, whatever a client sent.
 _OWNED = frozenset({"id", "href", "state", "orderDate", "completionDate",
                     "expectedCompletionDate", "cancellationDate", "cancellationReason"})
+_FELL_OUT = frozenset({State.FAILED, State.PARTIAL})
 _RESOURCE_STATUS = {"reserved": "reserved", "available": "available",
                     "reconciled": "unknown", "terminated": "unknown"}
 
@@ -109,11 +111,14 @@ class Views:
             doc["cancellationReason"] = cancellation.reason
             if cancellation.decided_s is not None:
                 doc["cancellationDate"] = self.date(cancellation.decided_s)
-        if order.state_reason:
-            # TMF622 v4 has no stateReason; a note keeps the reason visible.
+        reason = order.state_reason or (
+            order.fallout_cause if order.state in _FELL_OUT and order.fallout_cause else "")
+        if reason:
+            # TMF622 v4 has no stateReason; a note keeps the reason visible (for an
+            # order that failed, its root cause: what a buyer's gateway maps, issue 17).
             notes = [n for n in doc.get("note", ()) if n.get("id") != "omsim-state"]
             doc["note"] = [*notes, {"id": "omsim-state", "author": "omsim",
-                                    "text": order.state_reason}]
+                                    "text": reason}]
         return doc
 
     def _product_order_item(self, item: Any, sent: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +189,12 @@ class Views:
             doc["completionDate"] = self.date(order.completion_date_s)
         return doc
 
-    def resource_order(self, order: ResourceOrder) -> dict[str, Any]:
+    def resource_order(self, order: ResourceOrder,
+                       partners: Mapping[str, tuple[str, str]] | None = None
+                       ) -> dict[str, Any]:
+        """``partners``: the partner order of each partner item, by the item's key, as
+        (partner, its order id): listed among the external references, so that the
+        partner's order id is on our side as our item's key is on the partner's."""
         items = []
         for item in order.items:
             entry: dict[str, Any] = {
@@ -203,6 +213,12 @@ class Views:
                                    "entityType": "ServiceOrderItem", "owner": "omsim SOM"}],
             "orderItem": items,
         }
+        for item in order.items:
+            partner = partners.get(item.key) if partners else None
+            if partner is not None:
+                doc["externalReference"].append({
+                    "id": partner[1], "name": item.id, "entityType": "ProductOrder",
+                    "owner": f"partner {partner[0]}"})
         if order.completion_date_s is not None:
             doc["completionDate"] = self.date(order.completion_date_s)
         return doc
