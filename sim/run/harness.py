@@ -131,11 +131,11 @@ def _traffic(env: simpy.Environment, om: OrderManager, network: Network, scenari
              arrivals: bool, regions: Sequence[str] | None
              ) -> tuple[OmChannel, Arrivals | None, Churn | None, list[RegionTraffic] | None]:
     """The run's channel, arrivals, churn and regional traffic: in a partitioned scenario
-    each region's own (:mod:`sim.run.regions`; the channel then serves only the API),
-    else the network's."""
-    if scenario.partition == "regions":
+    with arrivals, each region's own (:mod:`sim.run.regions`; the channel then serves
+    only the API), else the network's (live mode without background traffic)."""
+    if scenario.partition == "regions" and arrivals:
         return OmChannel(om, hearing), None, None, regional_traffic(
-            env, om, network, scenario, seed, replication, hearing, regions, arrivals)
+            env, om, network, scenario, seed, replication, hearing, regions)
     return (*customers(env, om, network, scenario, seed, replication, hearing, arrivals),
             None)
 

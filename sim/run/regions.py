@@ -68,17 +68,16 @@ class RegionTraffic:
 
     region: str
     channel: RegionChannel
-    arrivals: Arrivals | None
+    arrivals: Arrivals
     churn: Churn
 
 
 def regional_traffic(env: simpy.Environment, om: OrderManager, network: Network,
                      scenario: Scenario, seed: int, replication: int,
                      on_submit: Callable[[ProductOrder, str], None],
-                     regions: Sequence[str] | None = None, arrivals: bool = True
-                     ) -> list[RegionTraffic]:
+                     regions: Sequence[str] | None = None) -> list[RegionTraffic]:
     """The traffic of ``regions`` (default: every region with exchanges), in region
-    order; ``arrivals=False``: churn only (live mode without background traffic)."""
+    order."""
     region_of = {a.id: network.exchanges[a.exchange].region for a in network.addresses}
     out = []
     for region in region_names(scenario.network):
@@ -87,8 +86,8 @@ def regional_traffic(env: simpy.Environment, om: OrderManager, network: Network,
         mine = [a.id for a in network.addresses if region_of[a.id] == region]
         channel = RegionChannel(om, on_submit, region_of, region)
         share = len(mine) / len(network.addresses)
-        sources = (Arrivals(env, channel, mine, _scaled(scenario, share), seed, replication,
-                            region=region) if arrivals else None)
+        sources = Arrivals(env, channel, mine, _scaled(scenario, share), seed, replication,
+                           region=region)
         churn = Churn(env, channel, scenario, stream(seed, replication, f"{region}/churn"))
         out.append(RegionTraffic(region, channel, sources, churn))
     return out
