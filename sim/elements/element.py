@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -49,7 +49,7 @@ class Element:
         # none is. Not a simpy.Resource: that costs a request and a release event per
         # edit even when a session is free (two of an order's ~40 events per item).
         self._sessions_free = settings.max_parallel_edits
-        self._session_queue: deque[simpy.Event] = deque()
+        self._session_queue: deque[_Request] = deque()
         self._configured: dict[tuple[str, int], str] = {}  # (pool, slot) -> owner item key
         self._down = False  # an outage fault
         self._lost_answer_rate = settings.lost_answer_rate
@@ -121,40 +121,59 @@ class Element:
         return bool(self._lost_answer_rate) and self._rng.random() < self._lost_answer_rate
 
     def activate(self, item: ResourceOrderItem) -> simpy.Event:
-        return self.env.process(self._activate(item))
+        # A modify item (e.g. a new speed profile) re-configures what is there already.
+        operation = "modify" if item.action is Action.MODIFY else "activate"
+        return self._request(_Request(self, item, operation, self._configure))
 
     def deactivate(self, item: Activated) -> simpy.Event:
-        return self.env.process(self._deactivate(item))
+        return self._request(_Request(self, item, "deactivate", self._unconfigure))
 
-    def _edit(self, item: ResourceOrderItem | Activated, operation: str
-              ) -> Generator[simpy.Event, Any, None]:
-        """Hold one NETCONF session for one configuration latency; maybe fail."""
+    # -- one request: a session, one configuration latency, the answer. Callbacks on the
+    # -- timers, not a process per request: a process costs two SimPy events more (its
+    # -- start and its end) and a generator resumed through SimPy's machinery.
+    def _request(self, request: _Request) -> simpy.Event:
+        """Send ``request``; its event ends with the answer (fails with a
+        :class:`SouthboundError`)."""
         if not self.reachable():
-            yield self.env.timeout(CONNECT_TIMEOUT_S)
-            raise SouthboundError(item.key, FalloutCause.ELEMENT_UNREACHABLE, self.name,
-                                  "no management connection")
-        if self._sessions_free:
+            self.env.timeout(CONNECT_TIMEOUT_S).callbacks.append(request.unreachable)
+        elif self._sessions_free:
             self._sessions_free -= 1
+            self._edit(request)
+        else:  # first come, first served: a finishing edit hands its session over
+            self._session_queue.append(request)
+        return request.done
+
+    def _edit(self, request: _Request) -> None:
+        """Hold the session for one configuration latency, then answer."""
+        self.env.timeout(self.latency_s()).callbacks.append(request.edited)
+
+    def _answer(self, request: _Request) -> None:
+        """The latency is over: hand the session on, maybe refuse, else apply."""
+        if self._session_queue:
+            turn = self.env.event()  # the next edit starts once this instant's turn comes
+            turn.callbacks.append(self._session_queue.popleft().turn)
+            turn.succeed()
         else:
-            turn = self.env.event()
-            self._session_queue.append(turn)
-            yield turn  # first come, first served: a finishing edit hands its session over
-        try:
-            yield self.env.timeout(self.latency_s())
-        finally:
-            if self._session_queue:
-                self._session_queue.popleft().succeed()
-            else:
-                self._sessions_free += 1
+            self._sessions_free += 1
         self.requests += 1
+        item, operation, done = request.item, request.operation, request.done
         if self.refuses(operation):
             self.errors += 1
-            raise SouthboundError(item.key, FalloutCause.ELEMENT_ERROR, self.name,
-                                  f"{operation} rejected")
+            done.fail(SouthboundError(item.key, FalloutCause.ELEMENT_ERROR, self.name,
+                                      f"{operation} rejected"))
+            return
+        try:
+            request.apply(item)
+        except SouthboundError as exc:
+            done.fail(exc)
+            return
+        if operation != "deactivate" and self.loses_answer():
+            # Applied, but the answer is lost or very late: past any sane ROM timeout.
+            self.env.timeout(self._late_answer_s).callbacks.append(request.answered)
+        else:
+            done.succeed()
 
-    def _activate(self, item: ResourceOrderItem) -> Generator[simpy.Event, Any, None]:
-        # A modify item (e.g. a new speed profile) re-configures what is there already.
-        yield from self._edit(item, "modify" if item.action is Action.MODIFY else "activate")
+    def _configure(self, item: ResourceOrderItem | Activated) -> None:
         owner = item.key
         keys = [r.key for r in item.reservations]  # (pool, slot), shared with the inventory
         for key in keys:
@@ -164,12 +183,8 @@ class Element:
                                       f"{key[0]} slot {key[1]} already in use", key)
         for key in keys:
             self._configured[key] = owner
-        if self.loses_answer():
-            # Applied, but the answer is lost or very late: past any sane ROM timeout.
-            yield self.env.timeout(self._late_answer_s)
 
-    def _deactivate(self, item: Activated) -> Generator[simpy.Event, Any, None]:
-        yield from self._edit(item, "deactivate")
+    def _unconfigure(self, item: ResourceOrderItem | Activated) -> None:
         owner = item.key
         for r in item.reservations:
             key = r.key
@@ -178,3 +193,31 @@ class Element:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+class _Request:
+    """One request to an element: what it is for, what applying it does, and the event
+    that ends with its answer; its methods are the callbacks of its timers."""
+
+    __slots__ = ("element", "item", "operation", "apply", "done")
+
+    def __init__(self, element: Element, item: ResourceOrderItem | Activated,
+                 operation: str, apply: Callable[[Any], None]) -> None:
+        self.element = element
+        self.item = item
+        self.operation = operation
+        self.apply = apply
+        self.done = element.env.event()
+
+    def turn(self, _: simpy.Event) -> None:
+        self.element._edit(self)
+
+    def edited(self, _: simpy.Event) -> None:
+        self.element._answer(self)
+
+    def answered(self, _: simpy.Event) -> None:
+        self.done.succeed()
+
+    def unreachable(self, _: simpy.Event) -> None:
+        self.done.fail(SouthboundError(self.item.key, FalloutCause.ELEMENT_UNREACHABLE,
+                                       self.element.name, "no management connection"))
