@@ -27,10 +27,10 @@ refused with that said. Technicians are never shared: each region has its own cr
 
 from __future__ import annotations
 
+from network_model import PoolKind
+from network_model.topology import ACCESS_ELEMENTS
 from om import Catalog, ScenarioError
 from sim.scenario.schema import Scenario
-
-ACCESS = ("olt", "bng", "dhcp", "workforce")  # one instance per region's access path
 
 
 def check_partition(scenario: Scenario, catalog: Catalog, source: str) -> None:
@@ -77,15 +77,15 @@ def _elements_and_pools(scenario: Scenario, catalog: Catalog) -> str | None:
         if plan is None:
             continue
         for cfs in plan.cfs:
-            for rfs in (*cfs.rfs, *getattr(cfs, "off_net_rfs", ())):
+            for rfs in (*cfs.rfs, *cfs.off_net_rfs):
                 where = f"(arrivals.{n}: '{arrival.offering}' needs {rfs.name})"
                 if rfs.partner is not None:
                     return f"partner {rfs.partner} serves every region {where}"
-                if rfs.element not in ACCESS:
+                if rfs.element not in ACCESS_ELEMENTS:  # one instance per access path
                     return (f"element {rfs.element} is one platform serving every region "
                             f"{where}")
                 for pool in rfs.pools:
-                    if pool.value == "phone_number":
+                    if pool is PoolKind.PHONE_NUMBER:
                         return f"pool voice:numbers serves every region {where}"
     return None
 
