@@ -51,6 +51,9 @@ from om.transitions import advance, cancel
 Failure = tuple[FalloutCause, str, tuple[str, int] | None]  # cause, detail, conflict
 
 
+_TIMED_OUT = "timed out"  # the cause of the interrupt that ends a wait for an answer
+
+
 def _defuse(event: simpy.Event) -> None:
     # An answer that arrives after ROM gave up must not crash the simulation.
     if not event.ok:
@@ -171,11 +174,7 @@ class Rom:
             activation = self.southbound.activate(item)
             try:
                 if policy.has_timeout:
-                    answered = yield activation | env.timeout(policy.timeout_s)
-                    if activation not in answered:
-                        activation.callbacks.append(_defuse)
-                        raise SouthboundError(item.key, FalloutCause.TIMEOUT, item.target,
-                                              f"no answer within {policy.timeout_s:g} s")
+                    yield from self._answer_within(activation, item, policy.timeout_s)
                 else:
                     yield activation
                 return None
@@ -187,6 +186,27 @@ class Rom:
                 wait = policy.backoff(attempt, self._rng.random())
                 if wait > 0:
                     yield env.timeout(wait)
+
+    def _answer_within(self, activation: simpy.Event, item: ResourceOrderItem,
+                       timeout_s: float) -> Generator[simpy.Event, Any, None]:
+        """Wait for ``activation``; past ``timeout_s`` give up on it (TIMEOUT).
+
+        The timer interrupts this process if it is still waiting then, rather than a
+        condition of the two: that is one SimPy event fewer per activation (the timer
+        itself still goes off, for nothing, when the answer came first).
+        """
+        process = self.env.active_process
+        timer = self.env.timeout(timeout_s, _TIMED_OUT)
+        timer.callbacks.append(lambda _: process.target is activation
+                               and process.interrupt(_TIMED_OUT))
+        try:
+            yield activation
+        except simpy.Interrupt as interrupt:
+            if interrupt.cause is not _TIMED_OUT:
+                raise  # a cancellation (Rom.cancel)
+            activation.callbacks.append(_defuse)
+            raise SouthboundError(item.key, FalloutCause.TIMEOUT, item.target,
+                                  f"no answer within {timeout_s:g} s") from None
 
     def _reserve(self, item: ResourceOrderItem) -> None:
         port = self.network.serving_port(item.place)
