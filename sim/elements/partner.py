@@ -3,14 +3,17 @@ backlog of orders it works for a sampled lead time.
 
 Each accepted order is one SimPy process: it may announce a delay half-way, then ends
 ``completed`` or ``failed`` with an error code. A submission is idempotent by its
-request id. Faults act through :meth:`EmulatedPartner.set_down` (the API answers
-nothing) and :meth:`EmulatedPartner.surge` (the backlog fills with other customers'
+request id. An ended order is forgotten once nothing can ask for it any more
+(:meth:`EmulatedPartner._forget`), so a long live run keeps only the orders in work and
+those that ended lately. Faults act through :meth:`EmulatedPartner.set_down` (the API
+answers nothing) and :meth:`EmulatedPartner.surge` (the backlog fills with other customers'
 orders and every lead time stretches).
 """
 
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Generator
 from typing import Any
 
@@ -74,6 +77,11 @@ class EmulatedPartner:
         self.surge_orders = 0  # other customers' orders a surge put in the backlog
         self.lead_factor = 1.0
         self.submitted = 0  # requests heard (retries of one order included)
+        # Ended orders by when they may be forgotten, in that order (forget_after_s).
+        self._ended: deque[tuple[float, PartnerOrder]] = deque()
+        g = settings.gateway
+        self.forget_after_s = 2 * (settings.answer_s + g.attempts * (
+            g.answer_timeout_s + g.backoff_s)) + DAY_S
 
     # -- faults ----------------------------------------------------------------------
     def set_down(self, down: bool) -> None:
@@ -132,17 +140,20 @@ class EmulatedPartner:
     # -- the partner's own work --------------------------------------------------------
     def _accept(self, request: PartnerRequest) -> PartnerOrder:
         s, rng, now = self.settings, self._rng, self.env.now
+        self._forget(now)
         order = PartnerOrder(self._ids(), request, self.env)
         self.orders[order.id] = order
         self._by_request[request.request_id] = order
         if request.action == "delete":  # a cease: done at once, nothing can go wrong
             order.state = COMPLETED
+            self._ended.append((now + self.forget_after_s, order))
             return order
         code = _pick(rng, s.rejections)
         if code is None and self.open + self.surge_orders >= s.capacity:
             code = "no_capacity"
         if code is not None:
             order.state, order.reason = REJECTED, code
+            self._ended.append((now + self.forget_after_s, order))
             return order
         lead_s = self._lead_days() * self.lead_factor * DAY_S
         if rng.random() < s.partial_rate:
@@ -171,7 +182,24 @@ class EmulatedPartner:
         except simpy.Interrupt:
             order.state, order.reason = CANCELLED, ""
         self.open -= 1
+        order.process = None
+        self._ended.append((env.now + self.forget_after_s, order))
         self._notify(order)
+
+    def _forget(self, now: float) -> None:
+        """Forget the orders that ended over :attr:`forget_after_s` ago. Nothing asks
+        for them then: the gateway follows an order only until it ended and cancels or
+        hurries only orders it still follows, and it re-sends a submission or a
+        cancellation only within its tries (``gateway.attempts``, each an answer timeout
+        and a backoff); twice that and a day is a wide margin. Done as new orders come,
+        without a timer of its own, so a batch run draws and schedules exactly what it
+        did before."""
+        ended = self._ended
+        while ended and ended[0][0] <= now:
+            _, order = ended.popleft()
+            del self.orders[order.id]
+            if self._by_request.get(order.request.request_id) is order:
+                del self._by_request[order.request.request_id]
 
     def _notify(self, order: PartnerOrder) -> None:
         changed, order.changed = order.changed, self.env.event()
