@@ -148,6 +148,29 @@ def test_a_resubmission_finds_the_same_partner_order():
     assert first.value.partner_order_id == again.value.partner_order_id == "PO-00001"
 
 
+def test_a_cease_removes_the_product_the_partners_order_made():
+    with FakeTarget() as fake:
+        env = simpy.rt.RealtimeEnvironment(factor=1 / SPEED, strict=False)
+        remote = RemotePartner("wholesale", fake.url, speed=SPEED)
+        remote.open()
+        try:
+            remote.attach(env)
+            add = PartnerRequest("RO-1/1", "RO-1/1#1", "PO-1/1", "RFS_WholesaleAccess",
+                                 "ADDR1")
+            update = env.run(until=remote.submit(add))
+            while update.state != COMPLETED:
+                update = env.run(until=remote.follow(update.partner_order_id))
+            cease = PartnerRequest("RO-1/1", "RO-1/1#cease", "PO-1/1",
+                                   "RFS_WholesaleAccess", "ADDR1", "delete")
+            env.run(until=remote.submit(cease))
+        finally:
+            remote.close()
+    (item,) = fake.did.bodies[1]["productOrderItem"]
+    assert item["action"] == "delete"
+    assert item["product"]["id"] == fake.orders["PO-00001"]["productOrderItem"][0]["product"]["id"]
+    assert fake.did.bodies[1]["externalId"] == "RO-1/1"
+
+
 def test_what_a_partner_says_maps_onto_our_causes():
     def cause(doc):
         update = update_of({"id": "W-1", **doc})

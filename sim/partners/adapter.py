@@ -247,7 +247,8 @@ class RemotePartner:
         doc = answer.doc
         if answer.ok and isinstance(doc, dict) and doc.get("id"):
             order_id = str(doc["id"])
-            if update_of(doc).state not in TERMINAL:
+            # A cease is placed, not followed (the gateway asks nothing more of it).
+            if request.action != "delete" and update_of(doc).state not in TERMINAL:
                 self._watched.add(order_id)
                 asyncio.create_task(self._poll(order_id))
             return doc
@@ -331,6 +332,9 @@ class RemotePartner:
             event.succeed(value)
             return
         update = update_of(value)
+        if request.action == "delete":
+            event.succeed(update)
+            return
         order_id = update.partner_order_id
         followed = self._orders.get(order_id)
         if followed is None:
