@@ -7,9 +7,10 @@ One module or sub-package per concern, each depending only on those listed after
 ``cli``; ``live``, ``emulate`` and ``drive`` (the front doors, none importing another);
 ``dashboard`` (the web shell the live and emulate dashboards share); ``report``;
 ``history`` (order histories: export, calibrate, compare); ``experiments``; ``run``;
-``measure`` and ``traffic``; ``elements`` and ``southbound`` (om's port in process, or
-over the wire to an emulator); ``scenario``; and the utilities ``stats``, ``files``,
-``rng``, ``units`` (the layers contract in ``pyproject.toml`` keeps it so). The library
+``measure`` and ``traffic``; ``elements``, ``southbound`` and ``partners`` (om's ports
+in process, or over the wire to an emulator and to real partners); ``scenario``; and the
+utilities ``stats``, ``files``, ``rng``, ``units`` and ``tmf622`` (the TMF622 client
+side) (the layers contract in ``pyproject.toml`` keeps it so). The library
 entry point is :func:`run_scenario`: no command line needed.
 """
 
