@@ -11,6 +11,10 @@ histogram comes from the merged data, so the report equals the single-process ru
 the same seed. Only ``sim.events`` differs: it is the sum of the regions' runs, each of
 which also steps its own hourly sampler and the idle timers of the other regions' crews;
 ``sim.wall_seconds`` is the whole partitioned run's.
+
+Order ids are numbered by each run's order manager, so a region's orders have other ids
+alone than beside another region; nothing in the report names an order (bulk orders,
+whose figures list their ids, and traces are refused for partitioned runs).
 """
 
 from __future__ import annotations
