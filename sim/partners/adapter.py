@@ -30,6 +30,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import functools
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -318,9 +319,14 @@ class RemotePartner:
         self._out -= 1
         try:
             value = done.result()
-        except Exception as exc:  # noqa: BLE001 - a bug or the loop closing: no answer
+        except (Exception, concurrent.futures.CancelledError) as exc:  # noqa: BLE001
+            # A bug, or the loop closing: no answer (the gateway's timeout decides).
             self.counts["adapter_errors"] += 1
             self.last_error = f"{type(exc).__name__}: {exc}"
+            if not isinstance(exc, concurrent.futures.CancelledError):
+                print(f"omsim serve: partner {self.name}: a request failed in the adapter "
+                      f"({self.last_error}); the gateway treats it as unanswered",
+                      file=sys.stderr, flush=True)
             return
         then(value)
 
