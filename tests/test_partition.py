@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 import yaml
 
+from network_model import NetworkSize, generate_network
 from om import ScenarioError
 from sim.cli import main
 from sim.experiments.executors import InProcess
 from sim.experiments.partitioned import run_partitioned
 from sim.measure.ledger import OrderLedger
 from sim.run.harness import run_scenario
+from sim.run.regions import region_names
 from sim.scenario.load import load_scenario, scenario_from_dict
 from tests.conftest import REPO
 
@@ -85,6 +87,14 @@ def test_ledgers_merge_in_submission_order():
     assert [merged.order_types.names[code] for code in c.order_type] == [
         "provide", "provide", "modify"]
     assert c.completed.tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize(("exchanges", "regions"), [(3, 2), (1, 3), (4, 4)])
+def test_region_names_are_the_generated_networks(exchanges, regions):
+    """The jobs of a partitioned run are the regions the network has exchanges in."""
+    size = NetworkSize(exchanges=exchanges, regions=regions, olts_per_exchange=1,
+                       line_cards_per_olt=1, pon_ports_per_line_card=1, bngs=regions)
+    assert region_names(size) == generate_network(size, 1).regions
 
 
 def _two_regions(**changes: Any) -> dict[str, Any]:

@@ -84,6 +84,8 @@ def regional_traffic(env: simpy.Environment, om: OrderManager, network: Network,
         if regions is not None and region not in regions:
             continue
         mine = [a.id for a in network.addresses if region_of[a.id] == region]
+        if not mine:  # exchanges without a home: nobody to order
+            continue
         channel = RegionChannel(om, on_submit, region_of, region)
         share = len(mine) / len(network.addresses)
         sources = Arrivals(env, channel, mine, _scaled(scenario, share), seed, replication,
