@@ -24,6 +24,19 @@ from tests.conftest import REPO
 
 SCENARIO = REPO / "scenarios" / "two_regions.yaml"
 SHORT = {"duration_days": 6, "warmup_days": 1}  # about 1,500 orders: a few seconds
+# Faults on one region's elements, links, pools and crew, and on every element of a kind.
+FAULTS = [
+    {"kind": "element_outage", "element": "bng:BNG01", "from_days": 2.0, "until_days": 2.5},
+    {"kind": "link_cut", "link": ["EX02", "BNG02"], "from_days": 3.0, "until_days": 3.3},
+    {"kind": "element_errors", "element_kind": "olt", "rate": 0.2, "from_days": 1.0,
+     "until_days": 4.0},
+    {"kind": "lost_answers", "element_kind": "dhcp", "rate": 0.1, "from_days": 1.5,
+     "until_days": 3.0},
+    {"kind": "workforce_absence", "region": "R01", "technicians": 20, "from_days": 2.0,
+     "until_days": 4.0},
+    {"kind": "pool_limit", "pool": "ipv4_address", "at": "BNG02", "limit": 200,
+     "from_days": 1.0},
+]
 
 
 def test_merged_report_equals_the_single_process_report():
@@ -31,14 +44,17 @@ def test_merged_report_equals_the_single_process_report():
     whether the two regions ran in one SimPy environment or each in a process of its
     own. ``sim.events`` differs honestly: each region's run also steps its own hourly
     sampler and the other region's idle crew timers, so the regions' events add up to
-    more than the one run's; ``sim.wall_seconds`` is wall time."""
-    scenario = load_scenario(SCENARIO, SHORT)
+    more than the one run's; ``sim.wall_seconds`` is wall time. The fault timeline acts on
+    each region's own elements, links, pools and crew, in every region's run."""
+    scenario = load_scenario(SCENARIO, {**SHORT, "faults": FAULTS})
     single = run_scenario(scenario).data
     merged = run_partitioned(scenario, workers=2)[0].data
     crews = single["utilisation"]["workforce"]["by_crew"]
     assert set(crews) == {"workforce:R01", "workforce:R02"}
     assert all(crew["jobs_done"] > 50 for crew in crews.values()), crews  # both have traffic
-    assert single["cancellations"]["requested"] > 0 and single["fallout"]["orders"] > 0
+    assert single["cancellations"]["requested"] > 0
+    assert {"element_unreachable", "element_error", "resource_exhausted"} <= set(
+        single["fallout"]["by_cause"])  # the faults struck
 
     def without_clocks(report: dict[str, Any]) -> dict[str, Any]:
         sim = {k: v for k, v in report["sim"].items() if k not in ("events", "wall_seconds")}
@@ -119,6 +135,8 @@ def _two_regions(**changes: Any) -> dict[str, Any]:
     ({"elements__bng__retry__jitter": 0.1},
      "partition: regions: elements.bng.retry.jitter: 0.1: ROM draws every backoff's"),
     ({"arrivals__0__sites": 3}, "partition: regions: arrivals.0.sites: 3: a bulk order's"),
+    ({"faults": [{"kind": "inventory_drift", "pool": "ont_id", "share": 0.1}]},
+     "partition: regions: faults.0: inventory drift draws the slots it takes from one"),
 ])
 def test_a_shared_thing_is_refused_by_name(changes, named):
     with pytest.raises(ScenarioError) as caught:

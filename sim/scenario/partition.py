@@ -21,8 +21,13 @@ What is shared in omsim's model, and so refused, each with the thing named:
 - a bulk order (its sites are drawn across the whole network) and a single order at
   ``at_day`` (it belongs to no region).
 
-Fault timelines, the end-of-run drain and revenue figures are not partitioned yet and are
-refused with that said. Technicians are never shared: each region has its own crew.
+- an inventory drift fault: it draws the slots it takes from one random stream, among
+  the slots every region's traffic left free.
+
+Other faults act on one element, link, pool or crew at fixed times and draw nothing:
+every region's run applies the whole timeline, each fault touching only its own
+region's orders. The end-of-run drain and revenue figures are not partitioned yet and
+are refused with that said. Technicians are never shared: each region has its own crew.
 """
 
 from __future__ import annotations
@@ -141,8 +146,11 @@ def _arrivals(scenario: Scenario, catalog: Catalog) -> str | None:
 
 
 def _not_yet(scenario: Scenario, catalog: Catalog) -> str | None:
-    if scenario.faults:
-        return "faults: a fault timeline is not partitioned across regions yet"
+    for n, fault in enumerate(scenario.faults):
+        if fault.kind == "inventory_drift":
+            return (f"faults.{n}: inventory drift draws the slots it takes from one random "
+                    f"stream for every region, among the slots each region's traffic left "
+                    f"free")
     if scenario.churn.cease_all_at_end:
         return "churn.cease_all_at_end: the drain is not merged across regions yet"
     if catalog.charged:
