@@ -24,6 +24,7 @@ from om.partners import (
     PartnerUpdate,
 )
 from sim.cli import main
+from sim.live.service import LiveService
 from sim.partners import PartnerError, RemotePartner
 from sim.partners.orders import later, update_of
 from sim.run.harness import build_run
@@ -224,3 +225,39 @@ def test_the_adapter_refuses_a_partner_that_is_not_there():
             remote.open()
     finally:
         remote.close()
+
+
+def test_a_wire_port_behind_the_partner_gateway_is_attached_shown_and_closed(tmp_path):
+    """--southbound with a catalog that has partners: the partner gateway stands in front
+    of the wire port, which must still learn the services, show its figures and close."""
+    made = []
+
+    class WirePort:
+        def __init__(self, env, network, scenario):
+            self.env, self.calls = env, []
+            made.append(self)
+
+        def activate(self, item):
+            return self.env.event()
+
+        def deactivate(self, item):
+            return self.env.event()
+
+        def attach(self, om):
+            self.calls.append("attach")
+
+        def stats(self):
+            return {"sent": {"activate": 0}}
+
+        def close(self):
+            self.calls.append("close")
+
+    scenario = scenario_from_dict(small_dict(catalog=str(SCENARIOS / "catalog_gateways.yaml")),
+                                  "tiny.yaml", REPO)
+    service = LiveService(scenario, tmp_path / "s.sqlite", speed=3600.0, southbound=WirePort)
+    try:
+        service.start()
+        assert service.status()["southbound"] == {"sent": {"activate": 0}}
+    finally:
+        service.stop()
+    assert made[0].calls == ["attach", "close"]

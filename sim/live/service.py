@@ -48,7 +48,7 @@ from om import OmsimError, ProductOrder, StateChanged
 from om.events import EscalationRaised, PartnerOrderChanged
 from om.ids import IdSource
 from om.orders import TERMINAL, prune
-from om.partners import PartnerPolicy
+from om.partners import PartnerGateway, PartnerPolicy
 from sim.live import orders as tmf_orders
 from sim.live.cancels import Cancellations
 from sim.live.clock import LiveClock
@@ -145,8 +145,8 @@ class LiveService:
         its orders here too, so that the API can show them."""
         self.run: Run = build_run(scenario, env=self.env, arrivals=self.background_arrivals,
                                   southbound=self.southbound)
-        if self.southbound is not None and hasattr(self.port, "attach"):
-            self.port.attach(self.run.om)
+        if hasattr(self.wire_port, "attach"):
+            self.wire_port.attach(self.run.om)
         self._real_partners()
         self.run.om.bus.subscribe(StateChanged, self._on_state)
         self.run.om.bus.subscribe(EscalationRaised, self._on_escalation)
@@ -254,12 +254,21 @@ class LiveService:
         """The southbound port ROM provisions through."""
         return self.run.om.rom.southbound
 
+    @property
+    def wire_port(self) -> Any:
+        """The port over the wire (``--southbound``), also when the partner gateway
+        stands in front of it (a catalog with partners); None without one."""
+        if self.southbound is None:
+            return None
+        port = self.port
+        return port.southbound if isinstance(port, PartnerGateway) else port
+
     def stop(self) -> None:
         self._stopping = True
         if self._thread.is_alive():
             self._thread.join(timeout=10)
-        if self.southbound is not None and hasattr(self.port, "close"):
-            self.port.close()
+        if hasattr(self.wire_port, "close"):
+            self.wire_port.close()
         self.writer.close()
         if self._writer.is_alive():
             self._writer.join(timeout=30)
@@ -582,8 +591,8 @@ class LiveService:
                 "documentsPending": self.read_model.backlog,
                 "resourcesHeld": len(self.run.om.resources.by_id), "hub": self.hub.stats(),
                 "falloutByCause": dict(sorted(self.fallout_by_cause.items())),
-                **({"southbound": self.port.stats()} if self.southbound is not None
-                   and hasattr(self.port, "stats") else {}),
+                **({"southbound": self.wire_port.stats()}
+                   if hasattr(self.wire_port, "stats") else {}),
                 **({"partners": {name: remote.stats() for name, remote in
                                  self.partners.items()}} if self.partners else {})}
 
