@@ -3,7 +3,10 @@ brought it (the answer to the POST, a notification, a poll)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+
+import pytest
 
 from om import Action
 from sim.drive.book import OrderBook
@@ -81,3 +84,19 @@ def test_an_implausible_event_time_is_replaced_by_the_arrival():
     book.notified(envelope("PO-1", "completed", clock._epoch - 3600), clock._epoch + 1)
     assert book.sightings.event_time_off == 1
     assert order.seen["completed"].happened_s >= 0.0
+
+
+def test_an_answer_read_after_the_orders_notifications_does_not_start_it_after_its_end():
+    """A busy drive may read the answer to a POST after the notifications of the order's
+    later states: the order existed by the first of them, so its cycle time runs from
+    there (before, it ran from reading the answer: after the end, so 0)."""
+    clock = ScenarioClock(1.0)
+    clock._origin, clock._epoch = time.monotonic() - 10.0, time.time() - 10.0  # now: 10 s
+    book = OrderBook(clock)
+    order = book.new(REQUEST, "k1", 0.0, 0.0)
+    book.notified(envelope("PO-1", "inProgress", clock._epoch + 2.0), clock._epoch + 2.5)
+    book.notified(envelope("PO-1", "completed", clock._epoch + 5.0), clock._epoch + 5.5)
+    book.acked(order, {"id": "PO-1", "state": "acknowledged"})
+    assert order.state == "completed"
+    assert order.acked_s == pytest.approx(2.0)
+    assert order.cycle_s("completed") == pytest.approx(3.0)
