@@ -39,6 +39,15 @@ def args(scenario, target: str, *more: str) -> list[str]:
             "--drain-timeout", "5", "--quiet", *more]
 
 
+# Drives whose report is judged (the later options win): a window of a wall second, in
+# which the fake's orders, each ended 0.05 s after it was created, end even when a busy
+# machine sends them late (at 86400 the window was 0.5 s, and under load some drives saw
+# no order end in it), and a drain that ends once every order is answered and ended
+# (its timeout is never reached).
+SENDING = ("--speed", "43200", "--drain-timeout", "60")
+QUICK = 0.05
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -160,8 +169,8 @@ def test_the_report_has_the_run_reports_shape(scenario_file, tmp_path):
     (fallout by state and cause instead of by layer: a target's layers are its own; no
     backlogs or utilisation over time: those are the target's insides)."""
     out = tmp_path / "report.json"
-    with FakeTarget(Misbehaviour(fail=5)) as fake:
-        assert main(args(scenario_file, fake.url, "--out", str(out))) == 0
+    with FakeTarget(Misbehaviour(fail=5, end_s=QUICK)) as fake:
+        assert main(args(scenario_file, fake.url, "--out", str(out), *SENDING)) == 0
     drive = json.loads(out.read_text())
     run = run_scenario(load_scenario(scenario_file)).data
     for section in ("orders", "throughput", "cycle_time_hours", "cycle_time_histogram",
@@ -193,13 +202,13 @@ def test_replications_thresholds_baseline_and_junit(scenario_file, tmp_path, cap
     fails one order in two: the threshold and the Welch comparison fail, exit 1, JUnit
     says so."""
     baseline, junit = tmp_path / "baseline.json", tmp_path / "drive.xml"
-    with FakeTarget() as fake:
-        assert main(args(scenario_file, fake.url, "--replications", "2",
+    with FakeTarget(Misbehaviour(end_s=QUICK)) as fake:
+        assert main(args(scenario_file, fake.url, *SENDING, "--replications", "2",
                          "--save-baseline", str(baseline), "--check")) == 0
     stored = json.loads(baseline.read_text())["scenarios"]["drive-cli"]
     assert stored["replications"] == 2 and stored["values"]["fallout.rate"] == [0.0, 0.0]
-    with FakeTarget(Misbehaviour(fail=2)) as worse:
-        rc = main(args(scenario_file, worse.url, "--replications", "3",
+    with FakeTarget(Misbehaviour(fail=2, end_s=QUICK)) as worse:
+        rc = main(args(scenario_file, worse.url, *SENDING, "--replications", "3",
                        "--baseline", str(baseline), "--junit", str(junit),
                        "--out-dir", str(tmp_path / "runs")))
     out = capsys.readouterr().out
