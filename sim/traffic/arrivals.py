@@ -53,7 +53,9 @@ class Arrivals:
 
     def __init__(self, env: simpy.Environment, channel: OrderChannel,
                  addresses: Sequence[str], scenario: Scenario, seed: int,
-                 replication: int) -> None:
+                 replication: int, region: str | None = None) -> None:
+        """``region``: the region these arrivals are the traffic of, in a partitioned
+        scenario (:mod:`sim.run.partition`): every stream is then named after it."""
         self.env = env
         self.channel = channel
         self.addresses = list(addresses)
@@ -61,11 +63,14 @@ class Arrivals:
         self._distinct = len(set(self.addresses))  # taken holds them all: the network is full
         self.stopped = False  # set when the run drains: no new orders
         self.skipped: Counter[str] = Counter()  # order type -> arrivals with no target
-        self._address_rng = stream(seed, replication, "arrivals:addresses")
+        def named(name: str) -> random.Random:
+            return stream(seed, replication, name if region is None else f"{region}/{name}")
+
+        self._address_rng = named("arrivals:addresses")
         self._fake = Faker(scenario.network.locale)
-        self._fake.seed_instance(stream(seed, replication, "arrivals:customers").getrandbits(32))
+        self._fake.seed_instance(named("arrivals:customers").getrandbits(32))
         self._names: dict[bool, list[str]] = {False: [], True: []}  # company? -> names made
-        self._name_rng = stream(seed, replication, "arrivals:customer-names")
+        self._name_rng = named("arrivals:customer-names")
         catalog = scenario.load_catalog()
         # Products that started billing, per offering: the customers later orders act on.
         self._customers: dict[str, list[str]] = {}
@@ -76,7 +81,7 @@ class Arrivals:
             profile = (scenario.rate_profiles[arrival.profile]
                        if arrival.profile is not None else None)
             env.process(self._stream(arrival, segment, profile,
-                                     stream(seed, replication, stream_name(n, arrival))))
+                                     named(stream_name(n, arrival))))
 
     def _on_products_started(self, product_ids: Sequence[str]) -> None:
         for product_id in product_ids:
