@@ -100,3 +100,16 @@ def test_an_answer_read_after_the_orders_notifications_does_not_start_it_after_i
     assert order.state == "completed"
     assert order.acked_s == pytest.approx(2.0)
     assert order.cycle_s("completed") == pytest.approx(3.0)
+
+
+def test_a_notification_after_the_answer_dated_before_it_moves_the_acknowledgement():
+    """The same when the notification comes after the answer was read but tells of a
+    change before it: the order's end is in the window, and so is its acknowledgement
+    (before, an order that ended in the window left the system after it, in_system)."""
+    clock = ScenarioClock(1.0)
+    clock._origin, clock._epoch = time.monotonic() - 10.0, time.time() - 10.0  # now: 10 s
+    book = OrderBook(clock)
+    order = book.new(REQUEST, "k1", 0.0, 0.0)
+    book.acked(order, {"id": "PO-1", "state": "acknowledged"})
+    book.notified(envelope("PO-1", "completed", clock._epoch + 5.0), clock._epoch + 10.0)
+    assert order.acked_s == pytest.approx(5.0) and order.cycle_s("completed") == 0.0

@@ -11,13 +11,13 @@ is never counted twice.
 
 Times are the scenario clock's: an order's ``sent_s`` is when the traffic asked for it
 (its arrival time), ``acked_s`` when the target's answer to the POST came back, or
-when the first change a notification that came before that answer tells of happened
-(the order exists from then on: its cycle time counts from there; the time the POST
-took, on the wire, is the acknowledgement latency). A state change happened when the
-notification that told of it says it did (its ``eventTime``, on the target's clock:
-drive and target share a host or an NTP-synchronised clock), as long as that lies
-between the order's send and the notification's arrival; otherwise, and for what
-polling found, when drive first saw it.
+when the first change a notification tells of happened if that was earlier (a busy
+drive reads answers late; the order exists from then on: its cycle time counts from
+there; the time the POST took, on the wire, is the acknowledgement latency). A state
+change happened when the notification that told of it says it did (its ``eventTime``,
+on the target's clock: drive and target share a host or an NTP-synchronised clock), as
+long as that lies between the order's send and the notification's arrival; otherwise,
+and for what polling found, when drive first saw it.
 """
 
 from __future__ import annotations
@@ -166,10 +166,6 @@ class OrderBook:
         # Notifications that came before the answer first: the answer may be older.
         for doc_seen, source, event_time, at_s in self._early.pop(order_id, ()):
             self.observe(order, doc_seen, source, event_time, at_s)
-        if order.seen:
-            # A busy drive reads the answer after those notifications: the order existed
-            # by the first change they tell of, and its cycle time cannot start after it.
-            order.acked_s = min(order.acked_s, *(s.happened_s for s in order.seen.values()))
         self.observe(order, doc, ACK)
 
     def refused(self, order: SentOrder, why: str, pending: bool = True) -> None:
@@ -196,7 +192,12 @@ class OrderBook:
                 else:
                     self.sightings.late += 1
             return
-        self._record(order, state, source, at_s, self._happened(order, event_time, at_s))
+        happened_s = self._happened(order, event_time, at_s)
+        # A busy drive may read the answer to the POST after the order's changes happened
+        # (their notifications came before it, or after it dated earlier): the order
+        # existed by then, and its cycle time cannot start after its end.
+        order.acked_s = min(order.acked_s, happened_s)
+        self._record(order, state, source, at_s, happened_s)
         if event_time:
             order.event_time = event_time
         if "productOrderItem" in doc or not order.doc:
