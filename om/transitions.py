@@ -148,6 +148,8 @@ def move(entity: Any, to: S, at_s: float) -> StateChanged:
 def advance(bus: EventBus, entity: Any, to: S, at_s: float) -> None:
     """:func:`move`, and emit its :class:`StateChanged` on ``bus``: built only when a
     subscriber wants this move (most moves of a batch run are wanted by nobody)."""
+    # move()'s check, inline rather than shared: about 17 moves an order, and a call
+    # each costs 30-50 ns (measured), all on the hot path.
     old = entity.state
     if to not in ALLOWED[entity.entity].get(old, ()):
         raise IllegalTransition(f"{entity.entity} {entity.key}: {old} -> {to}")
