@@ -137,10 +137,13 @@ def runner_for(executor: Executor, workers: int | None, scheduler: str | None,
     raise OmsimError(f"executor: '{executor}' is not one of local, dask")
 
 
-def run_jobs(jobs: Sequence[Job], *, workers: int | None = None,
+def run_jobs(jobs: Sequence[Any], *, workers: int | None = None,
              executor: Executor | Runner = "local", scheduler: str | None = None,
-             progress: Progress | None = None) -> list[dict[str, Any]]:
-    """Run ``jobs`` and return their reports in the order of ``jobs``.
+             progress: Progress | None = None, fn: Callable[[Any], Any] = run_job
+             ) -> list[Any]:
+    """Run ``jobs`` through ``fn`` and return the results in the order of ``jobs``:
+    by default each a :class:`Job` and its replication's report (a region's run, for
+    :mod:`sim.experiments.partitioned`; any job with a ``scenario``, picklable).
 
     ``executor`` is ``"local"`` (``workers`` processes), ``"dask"`` (the scheduler at
     ``scheduler``) or a :class:`Runner` of your own.
@@ -150,12 +153,12 @@ def run_jobs(jobs: Sequence[Job], *, workers: int | None = None,
               if isinstance(executor, str) else executor)
     for job in jobs:
         job.scenario.load_catalog()  # ship the parsed catalog; workers may not see the file
-    reports: list[dict[str, Any] | None] = [None] * len(jobs)
-    for done, (index, report) in enumerate(runner.map(run_job, jobs), 1):
-        reports[index] = report
+    results: list[Any] = [None] * len(jobs)
+    for done, (index, result) in enumerate(runner.map(fn, jobs), 1):
+        results[index] = result
         if progress is not None:
             progress(done, len(jobs))
-    return [r for r in reports if r is not None]
+    return [r for r in results if r is not None]
 
 
 def check_counts(replications: int, workers: int | None = None, least: int = 1,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 
 from om.errors import UsageError
-from sim.experiments.executors import Executor, Progress, Runner, check_counts, runner_for
+from sim.experiments.executors import Executor, Progress, Runner, check_counts, run_jobs
 from sim.run.harness import RunReport
-from sim.run.partition import RegionPart, merge_parts, region_jobs, run_region
+from sim.run.partition import merge_parts, region_jobs, run_region
 from sim.scenario.schema import Scenario
 
 
@@ -31,19 +31,10 @@ def run_partitioned(scenario: Scenario, *, seed: int | None = None, replications
     seed = scenario.seed if seed is None else seed
     jobs = [job for r in range(replications) for job in region_jobs(scenario, seed, r)]
     per_replication = len(jobs) // replications
-    runner = (runner_for(executor, workers, scheduler, len(jobs))
-              if isinstance(executor, str) else executor)
-    scenario.load_catalog()  # ship the parsed catalog; workers may not see the file
     started = time.perf_counter()
-    parts: list[RegionPart | None] = [None] * len(jobs)
-    for done, (index, part) in enumerate(runner.map(run_region, jobs), 1):
-        parts[index] = part
-        if progress is not None:
-            progress(done, len(jobs))
+    parts = run_jobs(jobs, workers=workers, executor=executor, scheduler=scheduler,
+                     progress=progress, fn=run_region)
     wall_s = time.perf_counter() - started
-    reports = []
-    for r in range(replications):
-        mine = parts[r * per_replication:(r + 1) * per_replication]
-        reports.append(merge_parts(scenario, seed, r, [p for p in mine if p is not None],
-                                   wall_s))
-    return reports
+    return [merge_parts(scenario, seed, r,
+                        parts[r * per_replication:(r + 1) * per_replication], wall_s)
+            for r in range(replications)]
