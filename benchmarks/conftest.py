@@ -296,46 +296,48 @@ def _scale_lines(sizes: list[int]) -> list[Line]:
     return lines
 
 
+def _wall_line(name: str, needs: tuple[str, ...], key: str) -> Line:
+    """The wall seconds ``key`` of a run spread over processes."""
+    return Line(name, needs, lambda v: v[key], fmt=".1f")
+
+
+def _speed_up_line(name: str, needs: tuple[str, ...], slow: str, fast: str,
+                   target: float) -> Line:
+    """The wall seconds ``slow`` over ``fast``, met at ``target`` or more."""
+    def speed_up(v: Values) -> float:
+        return v[slow] / v[fast]
+
+    return Line(name, needs, speed_up, f">= {target:.2f}x", lambda v: speed_up(v) / target,
+                fmt=".2f")
+
+
 REPLICATIONS = ("replications.1.wall_s", "replications.2.wall_s")
-
-
-def _speed_up(v: Values) -> float:
-    return v["replications.1.wall_s"] / v["replications.2.wall_s"]
-
-
 REPLICATION_LINES = [
-    Line("replications: {jobs} on 1 process, wall s", REPLICATIONS,
-         lambda v: v["replications.1.wall_s"], fmt=".1f"),
-    Line("replications: {jobs} on 2 processes, wall s", REPLICATIONS,
-         lambda v: v["replications.2.wall_s"], fmt=".1f"),
-    Line("replications: speed-up of 2 processes over 1", REPLICATIONS, _speed_up,
-         ">= 1.80x", lambda v: _speed_up(v) / 1.8, fmt=".2f"),
+    _wall_line("replications: {jobs} on 1 process, wall s", REPLICATIONS,
+               "replications.1.wall_s"),
+    _wall_line("replications: {jobs} on 2 processes, wall s", REPLICATIONS,
+               "replications.2.wall_s"),
+    _speed_up_line("replications: speed-up of 2 processes over 1", REPLICATIONS,
+                   "replications.1.wall_s", "replications.2.wall_s", 1.8),
 ]
 
 
 # Regions across processes (issue 15 target 3): wall time of scenarios/two_regions.yaml
 # whole in one process, and region by region on one process and on two, merged.
 PARTITION = ("partition.single.wall_s", "partition.1.wall_s", "partition.2.wall_s")
-
-
-def _partition_speed_up(v: Values) -> float:
-    return v["partition.single.wall_s"] / v["partition.2.wall_s"]
-
-
 PARTITION_LINES = [
-    Line("partition: two_regions ({orders} orders) in one process, wall s", PARTITION,
-         lambda v: v["partition.single.wall_s"], fmt=".1f"),
-    Line("partition: its 2 regions one after the other, merged, wall s", PARTITION,
-         lambda v: v["partition.1.wall_s"], fmt=".1f"),
-    Line("partition: its 2 regions on 2 processes, merged, wall s", PARTITION,
-         lambda v: v["partition.2.wall_s"], fmt=".1f"),
+    _wall_line("partition: two_regions ({orders} orders) in one process, wall s", PARTITION,
+               "partition.single.wall_s"),
+    _wall_line("partition: its 2 regions one after the other, merged, wall s", PARTITION,
+               "partition.1.wall_s"),
+    _wall_line("partition: its 2 regions on 2 processes, merged, wall s", PARTITION,
+               "partition.2.wall_s"),
     Line("partition: CPU s of the one-process run / of its slowest region",
          ("partition.single.cpu_s", "partition.slowest_region.cpu_s"),
          lambda v: v["partition.single.cpu_s"] / v["partition.slowest_region.cpu_s"],
          verdict="reference (the speed-up on two free cores)", fmt=".2f"),
-    Line("partition: speed-up of 2 processes over the one-process run", PARTITION,
-         _partition_speed_up, ">= 1.60x", lambda v: _partition_speed_up(v) / 1.6,
-         fmt=".2f"),
+    _speed_up_line("partition: speed-up of 2 processes over the one-process run",
+                   PARTITION, "partition.single.wall_s", "partition.2.wall_s", 1.6),
 ]
 
 
