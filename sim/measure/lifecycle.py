@@ -127,8 +127,7 @@ class LifecycleMetrics:
         for name in ("cancellations", "refusals", "amendments", "approvals"):
             total: Counter[str] = Counter()
             for part in parts:
-                for key, count in getattr(part, name).items():
-                    total[key] += count
+                total.update(getattr(part, name))  # adds the counts, keys in first-met order
             setattr(out, name, total)
         out._approval_waits_s = array("d", [w for p in parts for w in p._approval_waits_s])
         return out

@@ -332,8 +332,7 @@ def _added(counters: Any) -> Counter[str]:
     """The sum of ``counters`` (Counters), keys in the order first met."""
     out: Counter[str] = Counter()
     for counter in counters:
-        for key, count in counter.items():
-            out[key] += count
+        out.update(counter)
     return out
 
 
