@@ -205,6 +205,8 @@ def test_what_a_partner_says_maps_onto_our_causes():
     (dict(api_key="sesame"), None, "--partner-api-key wholesale=URL: needs an API key"),
     (dict(api_key="sesame"), "wrong", "refused the API key (HTTP 401); check "
                                       "--partner-api-key"),
+    (dict(api_key="sesame"), "s\u00e9same", "--partner-api-key: must be printable ASCII"),
+    (dict(api_key="sesame"), "ses\name", "--partner-api-key: must be printable ASCII"),
 ])
 def test_a_bad_partner_is_one_error_line_before_serving(fake, key, said, capsys):
     with FakeTarget(**fake) as target:

@@ -155,7 +155,11 @@ def _partners(scenario: Any, urls: dict[str, str], api_key: str | None, speed: f
     if not urls:
         return {}
     from sim.partners import PartnerError, RemotePartner, check_partner
+    from sim.tmf622.check import key_problem
 
+    problem = key_problem(api_key)
+    if problem:
+        raise ServeError("partner_api_key", f": {problem}")
     known = scenario.load_catalog().partners()
     remotes = {}
     for name, url in urls.items():

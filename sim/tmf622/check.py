@@ -36,6 +36,14 @@ def judge(answer: Answer, api_key: str | None, timeout_s: float, base_url: str,
     return ""
 
 
+def key_problem(api_key: str | None) -> str:
+    """What is wrong with an API key before anything is sent ("" if nothing): it goes in
+    an HTTP header, which takes printable ASCII only (httpx raises on anything else)."""
+    if api_key and not (api_key.isascii() and api_key.isprintable()):
+        return "must be printable ASCII (it is sent as the X-API-Key header)"
+    return ""
+
+
 def _hint(base_url: str) -> str:
     if base_url.endswith(BASE_PATH):
         return ""
