@@ -17,9 +17,10 @@ from sim.cli import main
 from sim.experiments.executors import InProcess
 from sim.experiments.partitioned import run_partitioned
 from sim.measure.ledger import OrderLedger
-from sim.run.harness import run_scenario
+from sim.run.harness import build_run, run_scenario
 from sim.run.regions import region_names
 from sim.scenario.load import load_scenario, scenario_from_dict
+from sim.units import DAY_S
 from tests.conftest import REPO
 
 SCENARIO = REPO / "scenarios" / "two_regions.yaml"
@@ -169,3 +170,17 @@ def test_cli_refuses_partitioning_an_undeclared_scenario(capsys, tmp_path: Path)
     rc = main(["run", str(REPO / "scenarios" / "baseline.yaml"), "--partition", "regions",
                "--out", str(tmp_path / "r.json"), "--quiet"])
     _one_error_line(capsys, rc, "does not declare 'partition: regions'")
+
+
+def test_the_regions_orders_are_told_to_whoever_listens_on_the_runs_channel():
+    """Live mode (omsim serve --background-arrivals) hears of background orders by putting
+    its own listener on the run's channel; in a partitioned scenario each region submits
+    through a channel of its own, and every one of their orders must reach it too."""
+    scenario = load_scenario(SCENARIO, {"duration_days": 1, "warmup_days": 0})
+    run = build_run(scenario, arrivals=True)
+    heard: list[str] = []
+    run.channel.on_submit = lambda order, label: heard.append(order.id)
+    run.env.run(until=scenario.duration_days * DAY_S)
+    alone = build_run(scenario, arrivals=True)  # the same run, heard by its metrics
+    alone.env.run(until=scenario.duration_days * DAY_S)
+    assert len(heard) == len(alone.metrics.orders) > 100

@@ -134,8 +134,14 @@ def _traffic(env: simpy.Environment, om: OrderManager, network: Network, scenari
     with arrivals, each region's own (:mod:`sim.run.regions`; the channel then serves
     only the API), else the network's (live mode without background traffic)."""
     if scenario.partition == "regions" and arrivals:
-        return OmChannel(om, hearing), None, None, regional_traffic(
-            env, om, network, scenario, seed, replication, hearing, regions)
+        channel = OmChannel(om, hearing)
+
+        def tell(order: ProductOrder, label: Any) -> None:
+            # Whoever listens on the run's channel now (live mode puts its own there).
+            channel.on_submit(order, label)
+
+        return channel, None, None, regional_traffic(
+            env, om, network, scenario, seed, replication, tell, regions)
     return (*customers(env, om, network, scenario, seed, replication, hearing, arrivals),
             None)
 
