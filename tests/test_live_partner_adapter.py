@@ -6,6 +6,9 @@ error line."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 import simpy.rt
 
@@ -130,42 +133,41 @@ def test_a_partner_that_never_finishes_is_a_timeout_and_its_order_is_cancelled()
     assert {fake.orders[o]["state"] for o in placed} == {"cancelled"}
 
 
+@contextlib.contextmanager
+def _attached(url: str) -> Iterator[tuple[simpy.rt.RealtimeEnvironment, RemotePartner]]:
+    """The partner at ``url`` on its own, opened and attached to a real-time clock;
+    closed after."""
+    env = simpy.rt.RealtimeEnvironment(factor=1 / SPEED, strict=False)
+    remote = RemotePartner("wholesale", url, speed=SPEED)
+    remote.open()
+    try:
+        yield env, remote.attach(env)
+    finally:
+        remote.close()
+
+
+# A wholesale line's placement, as the gateway asks for it.
+_ADD = PartnerRequest("RO-1/1", "RO-1/1#1", "PO-1/1", "RFS_WholesaleAccess", "ADDR1")
+
+
 def test_a_resubmission_finds_the_same_partner_order():
-    with FakeTarget() as fake:
-        env = simpy.rt.RealtimeEnvironment(factor=1 / SPEED, strict=False)
-        remote = RemotePartner("wholesale", fake.url, speed=SPEED)
-        remote.open()
-        try:
-            remote.attach(env)
-            ask = PartnerRequest("RO-1/1", "RO-1/1#1", "PO-1/1", "RFS_WholesaleAccess",
-                                 "ADDR1")
-            first = remote.submit(ask)
-            env.run(until=first)
-            again = remote.submit(ask)  # the gateway's retry after a lost answer
-            env.run(until=again)
-        finally:
-            remote.close()
+    with FakeTarget() as fake, _attached(fake.url) as (env, remote):
+        first = remote.submit(_ADD)
+        env.run(until=first)
+        again = remote.submit(_ADD)  # the gateway's retry after a lost answer
+        env.run(until=again)
     assert fake.did.created == 1
     assert first.value.partner_order_id == again.value.partner_order_id == "PO-00001"
 
 
 def test_a_cease_removes_the_product_the_partners_order_made():
-    with FakeTarget() as fake:
-        env = simpy.rt.RealtimeEnvironment(factor=1 / SPEED, strict=False)
-        remote = RemotePartner("wholesale", fake.url, speed=SPEED)
-        remote.open()
-        try:
-            remote.attach(env)
-            add = PartnerRequest("RO-1/1", "RO-1/1#1", "PO-1/1", "RFS_WholesaleAccess",
-                                 "ADDR1")
-            update = env.run(until=remote.submit(add))
-            while update.state != COMPLETED:
-                update = env.run(until=remote.follow(update.partner_order_id))
-            cease = PartnerRequest("RO-1/1", "RO-1/1#cease", "PO-1/1",
-                                   "RFS_WholesaleAccess", "ADDR1", "delete")
-            env.run(until=remote.submit(cease))
-        finally:
-            remote.close()
+    with FakeTarget() as fake, _attached(fake.url) as (env, remote):
+        update = env.run(until=remote.submit(_ADD))
+        while update.state != COMPLETED:
+            update = env.run(until=remote.follow(update.partner_order_id))
+        cease = PartnerRequest("RO-1/1", "RO-1/1#cease", "PO-1/1", "RFS_WholesaleAccess",
+                               "ADDR1", "delete")
+        env.run(until=remote.submit(cease))
     (item,) = fake.did.bodies[1]["productOrderItem"]
     assert item["action"] == "delete"
     assert item["product"]["id"] == fake.orders["PO-00001"]["productOrderItem"][0]["product"]["id"]
