@@ -367,9 +367,7 @@ class RemotePartner:
         self._learn(followed, doc, update)
         if update.state in TERMINAL:
             self._watched.discard(order_id)
-            cancel = self._cancels.pop(order_id, None)
-            if cancel is not None and not cancel.triggered:
-                cancel.succeed(update.state == CANCELLED)
+            self._settle(order_id, update.state == CANCELLED)
         waiter, followed.waiter = followed.waiter, None
         if waiter is not None and not waiter.triggered:
             followed.reported = update
@@ -389,9 +387,13 @@ class RemotePartner:
             if latest is None or latest.state not in TERMINAL:
                 return  # not known yet: the order's state, or the gateway's retry, decides
             accepted = latest.state == CANCELLED
+        self._settle(order_id, accepted)
+
+    def _settle(self, order_id: str, cancelled: bool) -> None:
+        """Give our cancel of ``order_id`` (if one waits) its outcome."""
         cancel = self._cancels.pop(order_id, None)
         if cancel is not None and not cancel.triggered:
-            cancel.succeed(accepted)
+            cancel.succeed(cancelled)
 
     def _forget_if_done(self, order_id: str, followed: _Followed) -> None:
         """An order whose end the gateway has been told is forgotten (its product stays
