@@ -96,6 +96,7 @@ def test_a_target_that_cannot_be_driven(target, misbehaviour, fragments, scenari
     (["--duration-days", "0"], ["--duration-days 0"]),
     (["--replications", "0"], ["--replications 0"]),
     (["--seed", "-1"], ["--seed"]),
+    (["--api-key", "s\u00e9same"], ["--api-key: must be printable ASCII"]),
 ])
 def test_bad_options(options, fragments, scenario_file, capsys):
     with FakeTarget() as fake:

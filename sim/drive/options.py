@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from om.errors import UsageError
 from sim.drive.poller import PollPolicy
+from sim.tmf622.check import key_problem
 from sim.tmf622.target import RetryPolicy
 
 MAX_SPEED = 1_000_000.0  # a simulated year in about 32 wall seconds
@@ -54,6 +55,9 @@ class DriveOptions:
                              f"target needs to be told where to post: give --callback URL")
         if self.callback and urlsplit(self.callback).scheme not in ("http", "https"):
             raise UsageError(f"--callback {self.callback!r}: expected an http(s) URL")
+        problem = key_problem(self.api_key)
+        if problem:
+            raise UsageError(f"--api-key: {problem}")
 
     def listen_address(self) -> tuple[str, int]:
         """``--listen`` as (host, port): ``HOST:PORT``, ``[IPv6]:PORT`` or ``PORT``."""
